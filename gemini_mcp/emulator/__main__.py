@@ -1,0 +1,60 @@
+"""``gemini-mcp emulator [--host 127.0.0.1] [--port N] [--research-seconds S] [--api-key K] [--state-path P]``.
+
+Runs the Interactions emulator in the foreground and prints the base URL to use as
+``GOOGLE_GEMINI_BASE_URL`` (the one place this project prints to stdout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+from .config import EmulatorConfig
+from .server import running_emulator
+
+
+def parse_args(argv: list[str] | None) -> EmulatorConfig:
+    parser = argparse.ArgumentParser(prog="gemini-mcp emulator", description="Run the Gemini Interactions emulator.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: a free port)")
+    parser.add_argument("--research-seconds", type=float, default=20.0, help="duration of a Deep Research job")
+    parser.add_argument("--research-steps", type=int, default=6, help="thought summaries per research job")
+    parser.add_argument("--model-latency", type=float, default=0.0, help="seconds before a model answers")
+    parser.add_argument("--api-key", default=None, help="the only accepted x-goog-api-key (default: any)")
+    parser.add_argument("--state-path", type=Path, default=None, help="sqlite file keeping interactions across runs")
+    args = parser.parse_args(argv)
+    if args.port < 0 or args.port > 65535:
+        parser.error(f"--port must be between 0 and 65535, got {args.port}")
+    if args.research_seconds < 0:
+        parser.error(f"--research-seconds must be >= 0, got {args.research_seconds}")
+    return EmulatorConfig(
+        api_key=args.api_key,
+        research_seconds=args.research_seconds,
+        research_steps=args.research_steps,
+        model_latency=args.model_latency,
+        state_path=args.state_path,
+        host=args.host,
+        port=args.port,
+    )
+
+
+async def serve(config: EmulatorConfig) -> None:
+    async with running_emulator(config) as emu:
+        print(f"GOOGLE_GEMINI_BASE_URL={emu.base_url}", flush=True)
+        logging.getLogger("gemini_mcp.emulator").info("emulator listening on %s", emu.base_url)
+        await asyncio.Event().wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    config = parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(config))
+
+
+if __name__ == "__main__":
+    main()

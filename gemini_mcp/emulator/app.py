@@ -1,0 +1,154 @@
+"""The Starlette application: Interactions routes under any version prefix, plus ``/_emulator/*``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from . import control, service
+from .config import Fault
+from .errors import ApiError, invalid_key_details
+from .faults import status_error, take_fault
+from .sse import SSE_HEADERS, stream_events
+from .state import Interaction
+from .store import RecordedRequest, Store
+
+log = logging.getLogger("gemini_mcp.emulator")
+
+ROUTE = re.compile(r"^/(?P<version>.+?)/interactions(?:/(?P<id>[^/]+?)(?P<cancel>/cancel)?)?/?$")
+EVENT_ID = re.compile(r"^evt_(\d+)$")
+
+
+def error_response(err: ApiError) -> JSONResponse:
+    return JSONResponse(err.body(), status_code=err.status_code, headers=err.headers)
+
+
+def json_response(data: Any) -> Response:
+    return Response(json.dumps(data, separators=(",", ":")), media_type="application/json")
+
+
+def malformed_response() -> Response:
+    return Response('{"id": "v1_malformed", "status": "complet', media_type="application/json")
+
+
+def check_key(store: Store, headers: dict[str, str]) -> None:
+    key = headers.get("x-goog-api-key")
+    if not key and not headers.get("authorization"):
+        raise ApiError(
+            401,
+            "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie "
+            "or other valid authentication credential. Pass an API key in the x-goog-api-key header.",
+        )
+    expected = store.config.api_key
+    if expected is not None and key != expected:
+        # Google answers a wrong Gemini API key with 400 INVALID_ARGUMENT + ErrorInfo reason API_KEY_INVALID
+        # (not 401/403), so the SDK raises BadRequestError; we do the same.
+        raise ApiError(400, "API key not valid. Please pass a valid API key.", details=invalid_key_details())
+
+
+def start_index(inter: Interaction, last_event_id: str | None) -> int:
+    if not last_event_id:
+        return 0
+    for i, event in enumerate(inter.events):
+        if event.get("event_id") == last_event_id:
+            return i + 1
+    match = EVENT_ID.match(last_event_id)
+    if match and int(match.group(1)) <= len(inter.plan):
+        return int(match.group(1))
+    raise ApiError(400, f"Invalid value at 'last_event_id' ({last_event_id}): no such event in interaction {inter.id}.")
+
+
+def sse_response(inter: Interaction, start: int, fault: Fault | None) -> StreamingResponse:
+    return StreamingResponse(stream_events(inter, start, fault), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def wait_finished(inter: Interaction) -> None:
+    while not inter.finished and not inter.closed:
+        await inter.changed.wait()
+
+
+async def handle(request: Request) -> Response:
+    store: Store = request.app.state.store
+    path = request.url.path
+    raw = await request.body()
+    body: Any = None
+    if raw:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    query = dict(request.query_params)
+    with store.lock:
+        store.requests.append(RecordedRequest(request.method, path, query, headers, body))
+    match = ROUTE.match(path)
+    if match is None:
+        return error_response(ApiError(404, f"Method not found: {request.method} {path}"))
+    streaming = (
+        request.method == "POST" and not match["id"] and isinstance(body, dict) and body.get("stream") is True  # pyright: ignore[reportUnknownMemberType]
+    ) or (request.method == "GET" and query.get("stream") == "true")
+    fault = take_fault(store, request.method, path, streaming=streaming)
+    model = body.get("model") if isinstance(body, dict) else None  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    try:
+        if fault is not None and fault.kind == "status":
+            raise status_error(fault, model if isinstance(model, str) else None)
+        if fault is not None and fault.kind == "delay":
+            await asyncio.sleep(fault.delay)
+            fault = None
+        if fault is not None and fault.kind == "malformed" and not streaming:
+            return malformed_response()
+        check_key(store, headers)
+        return await dispatch(store, request.method, match, raw, body, query, fault)
+    except ApiError as err:
+        return error_response(err)
+
+
+async def dispatch(
+    store: Store, method: str, match: re.Match[str], raw: bytes, body: Any, query: dict[str, str], fault: Fault | None
+) -> Response:
+    interaction_id = match["id"]
+    if interaction_id is None:
+        if method != "POST":
+            raise ApiError(404, f"Method not found: {method} {match.string}")
+        if raw and body is None:
+            raise ApiError(400, "Invalid JSON payload received. Expected a JSON object.")
+        if not isinstance(body, dict):
+            raise ApiError(400, "Invalid JSON payload received. Expected a JSON object.")
+        inter = service.create(store, {str(k): v for k, v in body.items()}, match["version"])  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType, reportUnknownArgumentType]
+        if body.get("stream") is True:  # pyright: ignore[reportUnknownMemberType]
+            return sse_response(inter, 0, fault)
+        if not inter.background:
+            await wait_finished(inter)
+        return json_response(inter.resource())
+    if match["cancel"]:
+        if method != "POST":
+            raise ApiError(404, f"Method not found: {method} {match.string}")
+        return json_response(service.cancel(store, interaction_id).resource())
+    if method == "GET":
+        inter = store.get(interaction_id)
+        include_input = query.get("include_input") == "true"
+        if query.get("stream") == "true":
+            return sse_response(inter, start_index(inter, query.get("last_event_id")), fault)
+        return json_response(inter.resource(include_input=include_input))
+    if method == "DELETE":
+        store.remove(interaction_id)
+        return json_response({})
+    raise ApiError(404, f"Method not found: {method} {match.string}")
+
+
+def build_app(store: Store) -> Starlette:
+    routes = [
+        *control.routes(),
+        Route("/{path:path}", handle, methods=["GET", "POST", "DELETE", "PUT", "PATCH"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.store = store
+    return app

@@ -1,0 +1,39 @@
+"""EmulatorClient: drive the control API of an emulator running in another process (sync httpx)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import Fault
+
+
+class EmulatorClient:
+    def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._timeout = timeout
+
+    def _call(self, method: str, path: str, json: Any = None) -> Any:
+        import httpx  # deferred: keeps `import gemini_mcp.emulator` light
+
+        with httpx.Client(base_url=self.base_url, timeout=self._timeout) as http:
+            response = http.request(method, path, json=json)
+        if response.status_code != 200:
+            raise RuntimeError(f"emulator control call {method} {path} failed: {response.status_code} {response.text}")
+        return response.json()
+
+    def add_fault(self, fault: Fault) -> None:
+        self._call("POST", "/_emulator/faults", fault.to_json())
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/_emulator/faults")
+
+    def requests(self) -> list[dict[str, Any]]:
+        data: list[dict[str, Any]] = self._call("GET", "/_emulator/requests")
+        return data
+
+    def reset(self) -> None:
+        self._call("POST", "/_emulator/reset")
+
+    def health(self) -> dict[str, Any]:
+        data: dict[str, Any] = self._call("GET", "/_emulator/health")
+        return data

@@ -1,0 +1,65 @@
+"""Public configuration objects of the emulator: :class:`EmulatorConfig` and :class:`Fault`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+FaultKind = Literal["status", "delay", "cut", "error_event", "malformed"]
+FAULT_KINDS: tuple[str, ...] = ("status", "delay", "cut", "error_event", "malformed")
+
+
+@dataclass
+class EmulatorConfig:
+    """How an emulator instance behaves.
+
+    api_key: None accepts any non-empty ``x-goog-api-key``; a missing key is always 401.
+    research_seconds: how long a Deep Research job runs.
+    research_steps: how many thought summaries a job emits.
+    model_latency: seconds before a model answers.
+    state_path: sqlite file that keeps interactions across restarts (None: memory only).
+    """
+
+    api_key: str | None = None
+    research_seconds: float = 1.5
+    research_steps: int = 4
+    model_latency: float = 0.0
+    state_path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+
+
+@dataclass
+class Fault:
+    """One injected failure, applied to the next ``count`` matching requests."""
+
+    kind: FaultKind = "status"
+    method: str | None = None
+    path: str | None = None
+    count: int = 1
+    status: int = 503
+    retry_after: str | None = None
+    retry_delay: str | None = None
+    delay: float = 0.0
+    after_events: int = 0
+    message: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"Fault.kind must be one of {', '.join(FAULT_KINDS)}; got {self.kind!r}")
+        if self.count < 1:
+            raise ValueError(f"Fault.count must be >= 1; got {self.count}")
+        if self.method is not None:
+            self.method = self.method.upper()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fault:
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown Fault field(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**data)
