@@ -1,0 +1,93 @@
+"""Settings: one pydantic-settings object, env-first, secrets as SecretStr.
+
+Precedence: CLI flag (passed as init kwargs) > environment > `.env` file > defaults.
+The project's own variables use the `GEMINI_MCP_` prefix. The API key also comes from the
+google-genai SDK's own variables (`GOOGLE_API_KEY` wins over `GEMINI_API_KEY`, as in the SDK),
+and the SDK's `GOOGLE_GEMINI_BASE_URL` keeps working because `base_url` is only passed to the
+SDK when `GEMINI_MCP_BASE_URL` is set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_MODEL = "gemini-3-flash-preview"
+DEFAULT_AGENT = "deep-research-preview-04-2026"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+EmulatorMode = Literal["off", "on", "auto"]
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("gemini-mcp", appauthor=False))
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the server can be configured with (see the README configuration table)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GEMINI_MCP_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("api_key", "GEMINI_MCP_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY"),
+        description="Gemini API key (GOOGLE_API_KEY wins over GEMINI_API_KEY, as in google-genai).",
+    )
+    base_url: str | None = Field(default=None, description="Gemini API base URL; unset = the SDK's own default.")
+    default_model: str = DEFAULT_MODEL
+    allowed_models: Annotated[list[str], NoDecode] = Field(default_factory=list[str])
+    default_agent: str = DEFAULT_AGENT
+    data_dir: Path = Field(default_factory=default_data_dir)
+    request_timeout: float = Field(default=120.0, gt=0, description="Seconds per Gemini HTTP request.")
+    max_retries: int = Field(default=2, ge=0, le=10, description="Retries of transient Gemini errors.")
+    transport: Literal["stdio", "http"] = "stdio"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    http_tokens: SecretStr | None = None
+    http_tokens_file: Path | None = None
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list[str])
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list[str])
+    file_roots: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [Path.cwd()])
+    log_level: LogLevel = "INFO"
+    emulator: EmulatorMode = "off"
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("allowed_models", "allowed_hosts", "allowed_origins", "file_roots", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "gemini-mcp.sqlite3"
+
+    @property
+    def has_api_key(self) -> bool:
+        return self.api_key is not None and bool(self.api_key.get_secret_value())

@@ -1,0 +1,215 @@
+"""Server-kept conversations: chaining, remembered turn config, model choice.
+
+A conversation maps `conversation_id` -> the last interaction id plus the remembered turn config.
+The Interactions API scopes `system_instruction`, generation settings and tools to one
+interaction, so every turn re-sends the remembered values; a value given on a turn overrides
+them and is remembered from then on. Knows nothing about MCP.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from gemini_mcp import errors, shaping
+from gemini_mcp.config import Settings
+from gemini_mcp.gemini import CreateRequest, GeminiBackend, InteractionData
+from gemini_mcp.models import AskResult, Usage
+from gemini_mcp.store import Conversation, InteractionRecord, Store, now
+
+logger = logging.getLogger(__name__)
+
+DEPRECATED_PREFIXES = ("gemini-2.0-", "gemini-1.5-", "gemini-1.0-", "gemini-pro")
+GENERATION_KEYS = ("temperature", "thinking_level", "max_output_tokens")
+#: Turn settings a conversation remembers (issue 4 adds tools, function declarations, ...).
+REMEMBERED_KEYS = ("model", "system_instruction", *GENERATION_KEYS)
+
+
+@dataclass
+class Turn:
+    """What one ask_gemini call asks for. None means "not given on this turn"."""
+
+    prompt: str
+    conversation_id: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict[str, Any])
+
+
+def new_conversation_id() -> str:
+    return "conv_" + secrets.token_hex(8)
+
+
+def resolve_model(settings: Settings, requested: str | None) -> tuple[str, list[str]]:
+    """The model to use and notes for the caller (deprecated ids are replaced by the default)."""
+    notes: list[str] = []
+    model = (requested or "").strip() or settings.default_model
+    if model.startswith("models/"):
+        model = model.removeprefix("models/")
+    if model.startswith(DEPRECATED_PREFIXES):
+        notes.append(
+            f"Model '{model}' is deprecated and no longer served; used the default '{settings.default_model}' instead."
+        )
+        model = settings.default_model
+    if settings.allowed_models and model not in settings.allowed_models:
+        raise errors.ModelNotAllowedError(model, settings.allowed_models)
+    return model, notes
+
+
+def translate_not_found(
+    err: errors.NotFoundError, *, model: str | None, agent: str | None, previous: str | None
+) -> errors.GeminiMcpError:
+    """Reword a 404 from create: unknown model/agent, or an expired chain."""
+    message = str(err)
+    lowered = message.lower()
+    if model and ("models/" in lowered or model.lower() in lowered):
+        return errors.InvalidRequestError(
+            f"Model '{model}' is not available on Gemini ({message}). Read the gemini://models resource for the "
+            "models this server offers, or omit `model` to use the default."
+        )
+    if agent and agent.lower() in lowered:
+        return errors.InvalidRequestError(
+            f"Agent '{agent}' is not available on Gemini ({message}). Omit `agent` to use the default."
+        )
+    if previous:
+        return errors.NotFoundError(
+            f"This conversation's last interaction ({previous}) no longer exists on Gemini: it expired or was "
+            f"deleted. {errors.RETENTION_HINT} Start a new conversation by calling again without conversation_id."
+        )
+    return err
+
+
+class Conversations:
+    """Chaining logic over a `Store` and a `GeminiBackend`."""
+
+    def __init__(self, settings: Settings, store: Store, backend: GeminiBackend) -> None:
+        self.settings = settings
+        self.store = store
+        self.backend = backend
+
+    async def load(self, owner: str, conversation_id: str) -> Conversation:
+        conversation = await self.store.get_conversation(owner, conversation_id)
+        if conversation is None:
+            raise errors.NotFoundError(
+                f"Conversation '{conversation_id}' was not found (it was deleted, or never existed for this user). "
+                "Call without conversation_id to start a new one; list_conversations shows yours."
+            )
+        return conversation
+
+    async def open(self, owner: str, conversation_id: str | None, title: str) -> Conversation:
+        if conversation_id:
+            return await self.load(owner, conversation_id)
+        stamp = now()
+        return Conversation(
+            id=new_conversation_id(), owner=owner, title=shaping.shorten(title, 60), created=stamp, updated=stamp
+        )
+
+    async def ask(self, owner: str, turn: Turn) -> AskResult:
+        conversation = await self.open(owner, turn.conversation_id, turn.prompt)
+        given = {key: value for key, value in turn.settings.items() if value is not None}
+        config = {**conversation.config, **given}
+        model, notes = resolve_model(self.settings, config.get("model"))
+        config["model"] = model
+        generation = {key: config[key] for key in GENERATION_KEYS if config.get(key) is not None}
+        request = CreateRequest(
+            input=turn.prompt,
+            model=model,
+            previous_interaction_id=conversation.last_interaction_id,
+            system_instruction=config.get("system_instruction"),
+            generation_config=generation or None,
+        )
+        data = await self._create(request)
+        await self._record_turn(conversation, config, data, kind="model", prompt=turn.prompt, model=model)
+        return AskResult(
+            conversation_id=conversation.id,
+            interaction_id=data.id,
+            status=data.status,
+            model=data.model or model,
+            text=data.text,
+            citations=shaping.citations(data.steps),
+            function_calls=shaping.function_calls(data.steps),
+            usage=Usage.from_raw(data.usage),
+            notes=notes,
+        )
+
+    async def start_research(
+        self, owner: str, query: str, *, agent: str | None, conversation_id: str | None, thinking_summaries: bool
+    ) -> tuple[Conversation, InteractionRecord]:
+        conversation = await self.open(owner, conversation_id, query)
+        agent_id = (agent or "").strip() or self.settings.default_agent
+        request = CreateRequest(
+            input=query,
+            agent=agent_id,
+            previous_interaction_id=conversation.last_interaction_id,
+            agent_config={"type": "deep-research", "thinking_summaries": "auto" if thinking_summaries else "none"},
+            background=True,
+            store=True,
+        )
+        data = await self._create(request)
+        record = await self._record_turn(
+            conversation, conversation.config, data, kind="agent", prompt=query, agent=agent_id
+        )
+        return conversation, record
+
+    async def _create(self, request: CreateRequest) -> InteractionData:
+        try:
+            return await self.backend.create(request)
+        except errors.NotFoundError as err:
+            raise translate_not_found(
+                err, model=request.model, agent=request.agent, previous=request.previous_interaction_id
+            ) from err
+
+    async def _record_turn(
+        self,
+        conversation: Conversation,
+        config: dict[str, Any],
+        data: InteractionData,
+        *,
+        kind: str,
+        prompt: str,
+        model: str | None = None,
+        agent: str | None = None,
+    ) -> InteractionRecord:
+        stamp = now()
+        record = InteractionRecord(
+            id=data.id,
+            owner=conversation.owner,
+            kind=kind,
+            status=data.status,
+            conversation_id=conversation.id,
+            model=data.model or model,
+            agent=data.agent or agent,
+            prompt=prompt,
+            output_text=data.text,
+            usage=data.usage,
+            error="; ".join(data.errors) or None,
+            steps=data.steps,
+            created=stamp,
+            updated=stamp,
+        )
+        await self.store.save_interaction(record)
+        conversation.config = {key: config[key] for key in REMEMBERED_KEYS if config.get(key) is not None}
+        conversation.last_interaction_id = data.id
+        conversation.turns += 1
+        conversation.updated = stamp
+        await self.store.save_conversation(conversation)
+        return record
+
+    async def delete(self, owner: str, conversation_id: str, *, delete_remote: bool) -> tuple[list[str], list[str]]:
+        await self.load(owner, conversation_id)
+        deleted: list[str] = []
+        failures: list[str] = []
+        if delete_remote:
+            records = await self.store.list_interactions(
+                owner, status=None, limit=10_000, conversation_id=conversation_id
+            )
+            for record in records:
+                try:
+                    await self.backend.delete(record.id)
+                    deleted.append(record.id)
+                except errors.NotFoundError:
+                    deleted.append(record.id)  # already gone on Gemini (expired)
+                except errors.GeminiMcpError as err:
+                    failures.append(f"{record.id}: {err}")
+        await self.store.delete_conversation(owner, conversation_id)
+        return deleted, failures

@@ -1,0 +1,134 @@
+"""Reading, waiting on and cancelling interactions the store knows. Knows nothing about MCP."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+from gemini_mcp import errors, shaping
+from gemini_mcp.gemini import RUNNING_STATUSES, GeminiBackend
+from gemini_mcp.models import (
+    CancelResult,
+    InteractionList,
+    InteractionResult,
+    InteractionSummary,
+    Usage,
+    iso,
+)
+from gemini_mcp.research import Watcher
+from gemini_mcp.store import InteractionRecord, Store, now
+
+#: Progress notifications go out at least this often while a caller waits.
+PROGRESS_EVERY = 5.0
+ProgressFn = Callable[[float, str], Awaitable[None]]
+
+
+def report_uri(interaction_id: str) -> str:
+    return f"gemini://interactions/{interaction_id}/report"
+
+
+def describe(record: InteractionRecord, offset: int, max_chars: int) -> InteractionResult:
+    done = record.status not in RUNNING_STATUSES
+    text, next_offset = shaping.page(record.output_text, offset, max_chars)
+    end = record.updated if done else now()
+    return InteractionResult(
+        interaction_id=record.id,
+        conversation_id=record.conversation_id,
+        kind="agent" if record.kind == "agent" else "model",
+        model=record.model,
+        agent=record.agent,
+        status=record.status,
+        done=done,
+        elapsed_seconds=round(max(end - record.created, 0.0), 1),
+        progress=record.progress[-10:],
+        text=text,
+        offset=offset,
+        next_offset=next_offset,
+        total_chars=len(record.output_text),
+        citations=shaping.citations(record.steps) if done else [],
+        usage=Usage.from_raw(record.usage),
+        error=record.error,
+        report_uri=report_uri(record.id) if record.output_text else None,
+    )
+
+
+def summarize(record: InteractionRecord) -> InteractionSummary:
+    return InteractionSummary(
+        interaction_id=record.id,
+        conversation_id=record.conversation_id,
+        kind="agent" if record.kind == "agent" else "model",
+        model=record.model,
+        agent=record.agent,
+        status=record.status,
+        prompt=shaping.shorten(record.prompt),
+        created=iso(record.created),
+        updated=iso(record.updated),
+    )
+
+
+class Interactions:
+    def __init__(self, store: Store, backend: GeminiBackend, watcher: Watcher) -> None:
+        self.store = store
+        self.backend = backend
+        self.watcher = watcher
+
+    async def load(self, owner: str, interaction_id: str) -> InteractionRecord:
+        record = await self.store.get_interaction(owner, interaction_id)
+        if record is None:
+            raise errors.NotFoundError(
+                f"Interaction '{interaction_id}' was not found for this user. Use an interaction_id returned by "
+                "ask_gemini or start_deep_research; list_interactions shows yours."
+            )
+        return record
+
+    async def get(
+        self, owner: str, interaction_id: str, *, wait_seconds: float, offset: int, max_chars: int, progress: ProgressFn
+    ) -> InteractionResult:
+        record = await self.load(owner, interaction_id)
+        if wait_seconds > 0 and record.status in RUNNING_STATUSES:
+            record = await self._wait(record, wait_seconds, progress)
+        return describe(record, offset, max_chars)
+
+    async def _wait(self, record: InteractionRecord, wait_seconds: float, progress: ProgressFn) -> InteractionRecord:
+        started = anyio.current_time()
+        deadline = started + wait_seconds
+        self.watcher.follow(record)
+        sent = 0.0
+        await progress(sent, _progress_message(record))
+        while record.status in RUNNING_STATUSES:
+            remaining = deadline - anyio.current_time()
+            if remaining <= 0:
+                break
+            if not await self.watcher.wait_changed(record.id, min(PROGRESS_EVERY, remaining)):
+                await anyio.sleep(min(PROGRESS_EVERY, remaining))
+            record = await self.load(record.owner, record.id)
+            sent = max(round(anyio.current_time() - started, 1), sent + 0.1)  # strictly increasing
+            await progress(sent, _progress_message(record))
+        return record
+
+    async def cancel(self, owner: str, interaction_id: str) -> CancelResult:
+        record = await self.load(owner, interaction_id)
+        if record.status not in RUNNING_STATUSES:
+            return CancelResult(
+                interaction_id=record.id, status=record.status, note="It had already stopped; nothing to cancel."
+            )
+        data = await self.backend.cancel(record.id)
+        record = await self.load(owner, interaction_id)
+        record.status = data.status
+        if data.text:
+            record.output_text = data.text
+        record.updated = now()
+        await self.store.save_interaction(record)
+        await self.watcher.notify(record.id)
+        return CancelResult(interaction_id=record.id, status=record.status)
+
+    async def list(self, owner: str, *, status: str | None, limit: int) -> InteractionList:
+        records = await self.store.list_interactions(owner, status=status, limit=limit)
+        return InteractionList(interactions=[summarize(r) for r in records])
+
+
+def _progress_message(record: InteractionRecord) -> str:
+    if record.progress:
+        return record.progress[-1]
+    return f"status: {record.status}"

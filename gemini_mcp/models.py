@@ -1,0 +1,203 @@
+"""Pydantic results the tools return as structured content (the `outputSchema` of each tool).
+
+Fields are only ever added (optional, with defaults), never renamed or removed, so clients that
+read an older shape keep working. Each model also renders the readable text block the model sees.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+def iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class Usage(BaseModel):
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    thought_tokens: int | None = None
+    total_tokens: int | None = None
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any] | None) -> Usage | None:
+        if not raw:
+            return None
+        return cls(
+            input_tokens=raw.get("total_input_tokens"),
+            output_tokens=raw.get("total_output_tokens"),
+            thought_tokens=raw.get("total_thought_tokens"),
+            total_tokens=raw.get("total_tokens"),
+        )
+
+
+class Citation(BaseModel):
+    url: str
+    title: str | None = None
+
+
+class FunctionCall(BaseModel):
+    id: str
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict[str, Any])
+
+
+class AskResult(BaseModel):
+    """One answered turn of a conversation."""
+
+    conversation_id: str = Field(description="Pass this back as conversation_id to continue the conversation.")
+    interaction_id: str
+    status: str = Field(description="completed | requires_action | incomplete | failed | ...")
+    model: str
+    text: str = Field(description="The answer text.")
+    citations: list[Citation] = Field(default_factory=list[Citation], description="Sources the answer cites.")
+    function_calls: list[FunctionCall] = Field(
+        default_factory=list[FunctionCall], description="Calls Gemini asks you to run (status requires_action)."
+    )
+    usage: Usage | None = None
+    notes: list[str] = Field(default_factory=list[str], description="Things the caller should know.")
+
+    def render(self) -> str:
+        lines = [self.text or f"(no text; status {self.status})"]
+        for call in self.function_calls:
+            lines.append(f"[function call {call.id}] {call.name}({call.arguments})")
+        if self.citations:
+            lines.append(
+                "Sources: " + "; ".join(c.url if not c.title else f"{c.title} <{c.url}>" for c in self.citations)
+            )
+        lines.extend(f"Note: {note}" for note in self.notes)
+        lines.append(
+            f"[conversation_id={self.conversation_id} interaction_id={self.interaction_id} model={self.model}]"
+        )
+        return "\n".join(lines)
+
+
+class ResearchStarted(BaseModel):
+    """A background Deep Research interaction that was just started."""
+
+    interaction_id: str
+    conversation_id: str
+    agent: str
+    status: str
+    notes: list[str] = Field(default_factory=list[str])
+
+    def render(self) -> str:
+        lines = [
+            f"Deep Research started ({self.agent}); status {self.status}.",
+            f"interaction_id={self.interaction_id} conversation_id={self.conversation_id}",
+            "It runs in the background (minutes). Call get_interaction with this interaction_id and "
+            "wait_seconds (up to 60) to follow it; cancel_interaction stops it.",
+        ]
+        lines.extend(f"Note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+class InteractionResult(BaseModel):
+    """The state of one interaction, with a page of its output."""
+
+    interaction_id: str
+    conversation_id: str | None = None
+    kind: Literal["model", "agent"]
+    model: str | None = None
+    agent: str | None = None
+    status: str
+    done: bool = Field(description="True once the interaction has stopped running.")
+    elapsed_seconds: float
+    progress: list[str] = Field(default_factory=list[str], description="Latest thought summaries, oldest first.")
+    text: str = Field(default="", description="One page of the output text (see offset/next_offset).")
+    offset: int = 0
+    next_offset: int | None = Field(default=None, description="Pass as offset to read the next page; null at the end.")
+    total_chars: int = 0
+    citations: list[Citation] = Field(default_factory=list[Citation])
+    usage: Usage | None = None
+    error: str | None = None
+    report_uri: str | None = Field(default=None, description="Resource with the full output as Markdown.")
+
+    def render(self) -> str:
+        who = self.agent or self.model or "?"
+        head = f"Interaction {self.interaction_id} ({who}): {self.status}, {self.elapsed_seconds:.0f} s elapsed."
+        lines = [head]
+        if self.error:
+            lines.append(f"Error: {self.error}")
+        if not self.done and self.progress:
+            lines.append("Progress:")
+            lines.extend(f"- {p}" for p in self.progress[-5:])
+        if self.text:
+            end = self.offset + len(self.text)
+            lines.append(f"Output (chars {self.offset}-{end} of {self.total_chars}):")
+            lines.append(self.text)
+        if self.next_offset is not None:
+            lines.append(f"[more: call get_interaction with offset={self.next_offset}, or read {self.report_uri}]")
+        if not self.done:
+            lines.append("Still running: call get_interaction again with wait_seconds to keep following it.")
+        return "\n".join(lines)
+
+
+class CancelResult(BaseModel):
+    interaction_id: str
+    status: str
+    note: str | None = None
+
+    def render(self) -> str:
+        return f"Interaction {self.interaction_id}: {self.status}." + (f" {self.note}" if self.note else "")
+
+
+class InteractionSummary(BaseModel):
+    interaction_id: str
+    conversation_id: str | None = None
+    kind: Literal["model", "agent"]
+    model: str | None = None
+    agent: str | None = None
+    status: str
+    prompt: str = Field(description="The start of the prompt or query.")
+    created: str
+    updated: str
+
+
+class InteractionList(BaseModel):
+    interactions: list[InteractionSummary]
+
+    def render(self) -> str:
+        if not self.interactions:
+            return "No interactions."
+        return "\n".join(
+            f"{i.interaction_id}  {i.status:<11} {i.agent or i.model}  {i.updated}  {i.prompt}"
+            for i in self.interactions
+        )
+
+
+class ConversationSummary(BaseModel):
+    conversation_id: str
+    title: str
+    turns: int
+    last_interaction_id: str | None = None
+    model: str | None = None
+    created: str
+    updated: str
+
+
+class ConversationList(BaseModel):
+    conversations: list[ConversationSummary]
+
+    def render(self) -> str:
+        if not self.conversations:
+            return "No conversations."
+        return "\n".join(f"{c.conversation_id}  {c.turns} turn(s)  {c.updated}  {c.title}" for c in self.conversations)
+
+
+class DeleteResult(BaseModel):
+    conversation_id: str
+    deleted: bool
+    remote_deleted: list[str] = Field(default_factory=list[str], description="Interaction ids deleted on Gemini.")
+    remote_errors: list[str] = Field(default_factory=list[str])
+
+    def render(self) -> str:
+        text = f"Conversation {self.conversation_id} deleted."
+        if self.remote_deleted:
+            text += f" Deleted {len(self.remote_deleted)} interaction(s) on Gemini."
+        if self.remote_errors:
+            text += " Remote errors: " + "; ".join(self.remote_errors)
+        return text

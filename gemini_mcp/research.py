@@ -1,0 +1,156 @@
+"""The background watcher: follows every running interaction until it ends.
+
+It runs in the server lifespan's task group (not in a tool call), so a client that disconnects
+loses nothing. Per interaction it streams `get(id, stream=True, last_event_id=cursor)`, storing
+the event cursor, thought summaries and status as they arrive; when the stream drops it resumes
+from the stored cursor, and when streaming fails it polls `get(id)` with exponential backoff.
+On start-up it resumes every interaction the store says is still running. Nothing spins: each
+loop iteration either consumed events or slept its backoff.
+
+Waiters (`get_interaction(wait_seconds>0)`) block on an `anyio.Event` that is set on every change.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import anyio
+from anyio.abc import TaskGroup
+
+from gemini_mcp import errors
+from gemini_mcp.gemini import RUNNING_STATUSES as _RUNNING
+from gemini_mcp.gemini import GeminiBackend, InteractionData, InteractionEvent
+from gemini_mcp.store import InteractionRecord, Store, now
+
+logger = logging.getLogger(__name__)
+
+MIN_BACKOFF = 0.5
+MAX_BACKOFF = 30.0
+
+
+@dataclass
+class _Tracked:
+    changed: anyio.Event = field(default_factory=anyio.Event)
+
+
+class Watcher:
+    """Follows running interactions; owns one task per interaction in the lifespan task group."""
+
+    def __init__(self, store: Store, backend: GeminiBackend) -> None:
+        self.store = store
+        self.backend = backend
+        self._tracked: dict[str, _Tracked] = {}
+        self._task_group: TaskGroup | None = None
+
+    async def run(self, task_group: TaskGroup) -> None:
+        """Attach to the lifespan task group and resume everything still running."""
+        self._task_group = task_group
+        for record in await self.store.running_interactions():
+            logger.info("Resuming interaction %s (%s) from event %s", record.id, record.status, record.event_cursor)
+            self.follow(record)
+
+    def follow(self, record: InteractionRecord) -> None:
+        if record.id in self._tracked or self._task_group is None:
+            return
+        tracked = _Tracked()
+        self._tracked[record.id] = tracked
+        self._task_group.start_soon(self._follow, record, tracked, name=f"watch {record.id}")
+
+    def is_following(self, interaction_id: str) -> bool:
+        return interaction_id in self._tracked
+
+    async def wait_changed(self, interaction_id: str, timeout: float) -> bool:
+        """Wait until the interaction changes (or the timeout passes). False if nothing follows it."""
+        tracked = self._tracked.get(interaction_id)
+        if tracked is None:
+            return False
+        with anyio.move_on_after(timeout):
+            await tracked.changed.wait()
+        return True
+
+    async def notify(self, interaction_id: str) -> None:
+        """Tell waiters that a record changed outside the watcher (e.g. cancel)."""
+        tracked = self._tracked.get(interaction_id)
+        if tracked is not None:
+            self._signal(tracked)
+
+    @staticmethod
+    def _signal(tracked: _Tracked) -> None:
+        event, tracked.changed = tracked.changed, anyio.Event()
+        event.set()
+
+    async def _follow(self, record: InteractionRecord, tracked: _Tracked) -> None:
+        backoff = MIN_BACKOFF
+        try:
+            while record.status in _RUNNING:
+                progressed = False
+                try:
+                    async for event in self.backend.stream(record.id, last_event_id=record.event_cursor):
+                        progressed = True
+                        await self._apply_event(record, event, tracked)
+                        if record.status not in _RUNNING:
+                            break
+                    await self._apply_final(record, await self.backend.get(record.id), tracked)
+                except errors.NotFoundError as err:
+                    record.status = "failed"
+                    record.error = (
+                        f"Interaction {record.id} no longer exists on Gemini ({err}). {errors.RETENTION_HINT}"
+                    )
+                    await self._save(record, tracked)
+                    return
+                except errors.GeminiMcpError as err:
+                    logger.warning("Following %s failed (%s); polling in %.1f s", record.id, err, backoff)
+                    await anyio.sleep(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
+                    await self._poll(record, tracked)
+                    continue
+                if record.status in _RUNNING:
+                    if progressed:
+                        backoff = MIN_BACKOFF
+                    await anyio.sleep(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
+        finally:
+            self._tracked.pop(record.id, None)
+            self._signal(tracked)
+
+    async def _poll(self, record: InteractionRecord, tracked: _Tracked) -> None:
+        try:
+            await self._apply_final(record, await self.backend.get(record.id), tracked)
+        except errors.NotFoundError:
+            raise
+        except errors.GeminiMcpError as err:
+            logger.info("Polling %s failed: %s", record.id, err)
+
+    async def _apply_event(self, record: InteractionRecord, event: InteractionEvent, tracked: _Tracked) -> None:
+        if event.event_id:
+            record.event_cursor = event.event_id
+        if event.thought:
+            record.progress.append(event.thought.strip())
+        if event.status:
+            record.status = event.status
+        if event.error:
+            record.error = event.error
+        if event.event_id or event.thought or event.status or event.error:
+            await self._save(record, tracked)
+
+    async def _apply_final(self, record: InteractionRecord, data: InteractionData, tracked: _Tracked) -> None:
+        record.status = data.status
+        if data.text:
+            record.output_text = data.text
+        if data.usage:
+            record.usage = data.usage
+        if data.steps:
+            record.steps = data.steps
+        if data.errors:
+            record.error = "; ".join(data.errors)
+        await self._save(record, tracked)
+
+    async def _save(self, record: InteractionRecord, tracked: _Tracked) -> None:
+        record.updated = now()
+        # Another writer (cancel_interaction) may have stored a terminal status meanwhile: keep it.
+        stored = await self.store.get_interaction(record.owner, record.id)
+        if stored is not None and stored.status not in _RUNNING and record.status in _RUNNING:
+            record.status = stored.status
+        await self.store.save_interaction(record)
+        self._signal(tracked)

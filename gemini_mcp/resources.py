@@ -1,0 +1,114 @@
+"""gemini:// resources: interaction records, full reports, conversations, the model catalog."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+
+from gemini_mcp import errors, shaping
+from gemini_mcp.config import Settings
+from gemini_mcp.gemini import RUNNING_STATUSES
+from gemini_mcp.interactions import describe, summarize
+from gemini_mcp.models import iso
+from gemini_mcp.server import AppState, owner, state
+
+Ctx = Context[AppState, Any]
+
+MODELS: dict[str, str] = {
+    "gemini-3-flash-preview": "1M tokens; fast, balanced, multimodal.",
+    "gemini-3.1-pro-preview": "1M tokens; complex reasoning, coding, research.",
+    "gemini-3.1-flash-lite-preview": "Cheapest and fastest.",
+    "gemini-3-pro-image-preview": "Image generation and editing (65k tokens).",
+    "gemini-3.1-flash-image-preview": "Image generation and editing (32k tokens).",
+    "gemini-2.5-pro": "Previous-generation pro model.",
+    "gemini-2.5-flash": "Previous-generation flash model.",
+}
+AGENTS: dict[str, str] = {
+    "deep-research-preview-04-2026": "Deep Research: fast, interactive.",
+    "deep-research-max-preview-04-2026": "Deep Research: maximum exhaustiveness.",
+    "deep-research-pro-preview-12-2025": "Deep Research: the original (December 2025).",
+}
+
+
+async def interaction_record(interaction_id: str, ctx: Ctx) -> str:
+    """The interaction's full record (status, progress, complete output, usage) as JSON."""
+    try:
+        record = await state(ctx).interactions.load(owner(), interaction_id)
+    except errors.NotFoundError as err:
+        raise ResourceNotFoundError(str(err)) from err
+    result = describe(record, 0, max(len(record.output_text), 1))
+    return result.model_dump_json(indent=2)
+
+
+async def interaction_report(interaction_id: str, ctx: Ctx) -> str:
+    """The interaction's complete output as Markdown, with its sources."""
+    try:
+        record = await state(ctx).interactions.load(owner(), interaction_id)
+    except errors.NotFoundError as err:
+        raise ResourceNotFoundError(str(err)) from err
+    if record.status in RUNNING_STATUSES:
+        return f"# {shaping.shorten(record.prompt)}\n\n_Still running (status {record.status}); no report yet._\n"
+    lines = [f"# {shaping.shorten(record.prompt)}", "", record.output_text or f"_No output (status {record.status})._"]
+    sources = shaping.citations(record.steps)
+    if sources:
+        lines += ["", "## Sources", ""] + [f"- [{c.title or c.url}]({c.url})" for c in sources]
+    return "\n".join(lines) + "\n"
+
+
+async def conversation(conversation_id: str, ctx: Ctx) -> str:
+    """A conversation: title, turns, remembered settings and its interactions, as JSON."""
+    app = state(ctx)
+    try:
+        conv = await app.conversations.load(owner(), conversation_id)
+    except errors.NotFoundError as err:
+        raise ResourceNotFoundError(str(err)) from err
+    records = await app.store.list_interactions(owner(), status=None, limit=1000, conversation_id=conversation_id)
+    return json.dumps(
+        {
+            "conversation_id": conv.id,
+            "title": conv.title,
+            "turns": conv.turns,
+            "last_interaction_id": conv.last_interaction_id,
+            "remembered": conv.config,
+            "created": iso(conv.created),
+            "updated": iso(conv.updated),
+            "interactions": [summarize(r).model_dump(mode="json") for r in reversed(records)],
+        },
+        indent=2,
+    )
+
+
+def models_catalog(settings: Settings) -> str:
+    offered = settings.allowed_models or list(MODELS)
+    return json.dumps(
+        {
+            "default_model": settings.default_model,
+            "allowed_models": settings.allowed_models or "any",
+            "models": [{"id": m, "description": MODELS.get(m, "")} for m in offered],
+            "default_agent": settings.default_agent,
+            "agents": [{"id": a, "description": d} for a, d in AGENTS.items()],
+            "deprecated": "gemini-2.0-* and gemini-1.5-* are replaced by the default model.",
+        },
+        indent=2,
+    )
+
+
+def register(server: MCPServer[AppState], settings: Settings) -> None:
+    def models() -> str:
+        """The models and Deep Research agents this server offers, with the defaults."""
+        return models_catalog(settings)
+
+    server.resource("gemini://models", name="models", mime_type="application/json")(models)
+    server.resource("gemini://interactions/{interaction_id}", name="interaction", mime_type="application/json")(
+        interaction_record
+    )
+    server.resource(
+        "gemini://interactions/{interaction_id}/report", name="interaction-report", mime_type="text/markdown"
+    )(interaction_report)
+    server.resource("gemini://conversations/{conversation_id}", name="conversation", mime_type="application/json")(
+        conversation
+    )

@@ -1,0 +1,112 @@
+"""Composition root: `build_server(settings) -> MCPServer` and the typed lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from mcp.server import MCPServer
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.mcpserver import Context
+
+from gemini_mcp import __version__
+from gemini_mcp.config import Settings
+from gemini_mcp.conversations import Conversations
+from gemini_mcp.gemini import GeminiBackend, GenAIBackend
+from gemini_mcp.interactions import Interactions
+from gemini_mcp.research import Watcher
+from gemini_mcp.store import SQLiteStore, Store
+
+logger = logging.getLogger(__name__)
+
+INSTRUCTIONS = """\
+This server gives you Google Gemini through the Interactions API.
+- ask_gemini: one turn with a Gemini model (a second opinion, a long-context or multimodal question).
+  It returns a conversation_id; pass it back to continue the same conversation: the server keeps the
+  chain and re-sends the remembered system_instruction and settings each turn.
+- start_deep_research: a multi-minute, cited research report by Gemini's Deep Research agent. It returns
+  an interaction_id at once and runs in the background. Then call get_interaction(interaction_id,
+  wait_seconds=up to 60) repeatedly until done is true; page long output with offset/max_chars or read
+  the gemini://interactions/{id}/report resource. cancel_interaction stops a run.
+- list_conversations / list_interactions find earlier work; delete_conversation forgets a conversation.
+- The gemini://models resource lists the models and agents you may pass as model / agent.
+"""
+
+
+@dataclass
+class AppState:
+    """Everything a tool needs, opened once per server lifespan."""
+
+    settings: Settings
+    store: Store
+    backend: GeminiBackend
+    watcher: Watcher
+    conversations: Conversations
+    interactions: Interactions
+
+
+def make_lifespan(
+    settings: Settings, backend: GeminiBackend | None, store: Store | None
+) -> Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]:
+    @asynccontextmanager
+    async def lifespan(_server: MCPServer[AppState]) -> AsyncGenerator[AppState]:
+        the_store: Store = store if store is not None else SQLiteStore(settings.db_path)
+        the_backend: GeminiBackend = backend if backend is not None else GenAIBackend(settings)
+        watcher = Watcher(the_store, the_backend)
+        try:
+            async with anyio.create_task_group() as task_group:
+                await watcher.run(task_group)
+                try:
+                    yield AppState(
+                        settings=settings,
+                        store=the_store,
+                        backend=the_backend,
+                        watcher=watcher,
+                        conversations=Conversations(settings, the_store, the_backend),
+                        interactions=Interactions(the_store, the_backend, watcher),
+                    )
+                finally:
+                    task_group.cancel_scope.cancel()
+        finally:
+            with anyio.CancelScope(shield=True):
+                if backend is None:
+                    await the_backend.aclose()
+                if store is None:
+                    await the_store.close()
+
+    return lifespan
+
+
+def state(ctx: Context[AppState, Any]) -> AppState:
+    return ctx.request_context.lifespan_context
+
+
+def owner() -> str:
+    """The caller's principal: the bearer token's client id on authenticated HTTP, else "local"."""
+    token = get_access_token()
+    return token.client_id if token is not None and token.client_id else "local"
+
+
+def build_server(
+    settings: Settings, *, backend: GeminiBackend | None = None, store: Store | None = None
+) -> MCPServer[AppState]:
+    """A fresh MCP server. Long-lived resources open in the lifespan, not here."""
+    from gemini_mcp import resources, tools
+    from gemini_mcp.prompts import register_prompts
+
+    server = MCPServer[AppState](
+        "gemini-mcp",
+        title="Gemini (Interactions API)",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        lifespan=make_lifespan(settings, backend, store),
+        log_level=settings.log_level,
+    )
+    tools.register(server)
+    resources.register(server, settings)
+    register_prompts(server)
+    return server

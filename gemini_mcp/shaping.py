@@ -1,0 +1,54 @@
+"""Plain functions that shape Gemini steps and store records into tool results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gemini_mcp.gemini import as_dict, as_list
+from gemini_mcp.models import Citation, FunctionCall
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def citations(steps: list[dict[str, Any]]) -> list[Citation]:
+    """URL citations from model_output text annotations, de-duplicated, in order."""
+    seen: dict[str, Citation] = {}
+    for step in steps:
+        if step.get("type") != "model_output":
+            continue
+        for content in map(as_dict, as_list(step.get("content"))):
+            for note in map(as_dict, as_list(content.get("annotations"))):
+                if note.get("type") == "url_citation" and note.get("url"):
+                    url = str(note["url"])
+                    if url not in seen:
+                        title = note.get("title")
+                        seen[url] = Citation(url=url, title=str(title) if title else None)
+    return list(seen.values())
+
+
+def function_calls(steps: list[dict[str, Any]]) -> list[FunctionCall]:
+    """Function calls after the last user input (pending calls when status is requires_action)."""
+    calls: list[FunctionCall] = []
+    for step in steps:
+        if step.get("type") == "user_input":
+            calls.clear()
+        elif step.get("type") == "function_call":
+            arguments = step.get("arguments")
+            calls.append(
+                FunctionCall(
+                    id=str(step.get("id") or ""),
+                    name=str(step.get("name") or ""),
+                    arguments=as_dict(arguments),
+                )
+            )
+    return calls
+
+
+def page(text: str, offset: int, max_chars: int) -> tuple[str, int | None]:
+    """One page of `text` and the offset of the next page (None at the end)."""
+    chunk = text[offset : offset + max_chars]
+    end = offset + len(chunk)
+    return chunk, (end if end < len(text) else None)

@@ -1,0 +1,77 @@
+"""ask_gemini and server-kept conversations, through an in-memory MCP client against the emulator."""
+
+from __future__ import annotations
+
+from gemini_mcp.config import Settings
+from gemini_mcp.emulator.server import Emulator
+
+from .harness import creates, data, open_client, text
+
+
+async def test_second_turn_remembers_the_name_through_previous_interaction_id(
+    settings: Settings, emulator: Emulator
+) -> None:
+    async with open_client(settings) as client:
+        first = data(await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."}))
+        second_result = await client.call_tool(
+            "ask_gemini", {"prompt": "What is my name?", "conversation_id": first["conversation_id"]}
+        )
+    second = data(second_result)
+    assert "Phil" in second["text"]
+    assert "Phil" in text(second_result)
+    assert second["conversation_id"] == first["conversation_id"]
+    assert second["interaction_id"] != first["interaction_id"]
+    bodies = creates(emulator)
+    assert "previous_interaction_id" not in bodies[0]
+    assert bodies[1]["previous_interaction_id"] == first["interaction_id"]
+
+
+async def test_system_instruction_and_settings_are_sent_again_on_turn_two(
+    settings: Settings, emulator: Emulator
+) -> None:
+    async with open_client(settings) as client:
+        first = data(
+            await client.call_tool(
+                "ask_gemini",
+                {"prompt": "Hello", "system_instruction": "Answer like a pirate.", "temperature": 0.3},
+            )
+        )
+        await client.call_tool("ask_gemini", {"prompt": "And again", "conversation_id": first["conversation_id"]})
+    bodies = creates(emulator)
+    assert bodies[1]["system_instruction"] == "Answer like a pirate."
+    assert bodies[1]["generation_config"] == {"temperature": 0.3}
+    assert bodies[1]["model"] == "gemini-3-flash-preview"
+
+
+async def test_a_value_given_on_a_turn_overrides_and_is_remembered(settings: Settings, emulator: Emulator) -> None:
+    async with open_client(settings) as client:
+        first = data(await client.call_tool("ask_gemini", {"prompt": "One", "system_instruction": "Be brief."}))
+        conv = first["conversation_id"]
+        await client.call_tool(
+            "ask_gemini", {"prompt": "Two", "conversation_id": conv, "system_instruction": "Be verbose."}
+        )
+        await client.call_tool("ask_gemini", {"prompt": "Three", "conversation_id": conv})
+    bodies = creates(emulator)
+    assert [b["system_instruction"] for b in bodies] == ["Be brief.", "Be verbose.", "Be verbose."]
+
+
+async def test_without_conversation_id_each_call_starts_a_new_conversation(settings: Settings) -> None:
+    async with open_client(settings) as client:
+        a = data(await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."}))
+        b = data(await client.call_tool("ask_gemini", {"prompt": "What is my name?"}))
+        listed = data(await client.call_tool("list_conversations", {}))
+    assert a["conversation_id"] != b["conversation_id"]
+    assert "Phil" not in b["text"]
+    titles = {c["conversation_id"]: c for c in listed["conversations"]}
+    assert titles[a["conversation_id"]]["title"] == "Hi, my name is Phil."
+    assert titles[a["conversation_id"]]["turns"] == 1
+
+
+async def test_deprecated_model_is_replaced_by_the_default_with_a_note(settings: Settings, emulator: Emulator) -> None:
+    async with open_client(settings) as client:
+        result = data(await client.call_tool("ask_gemini", {"prompt": "Hi", "model": "gemini-1.5-pro"}))
+    assert result["model"] == "gemini-3-flash-preview"
+    assert result["notes"] == [
+        "Model 'gemini-1.5-pro' is deprecated and no longer served; used the default 'gemini-3-flash-preview' instead."
+    ]
+    assert creates(emulator)[0]["model"] == "gemini-3-flash-preview"
