@@ -23,6 +23,8 @@ from pathlib import Path
 
 from mcp.server.auth.provider import AccessToken
 
+from gemini_mcp.errors import ConfigError
+
 __all__ = [
     "TOKENS_ENV",
     "TOKENS_FILE_ENV",
@@ -41,7 +43,7 @@ RESERVED_PRINCIPALS = frozenset({"local"})
 _PRINCIPAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 
 
-class TokenConfigError(ValueError):
+class TokenConfigError(ConfigError):
     """The HTTP token configuration is unusable. The message never contains a token."""
 
 

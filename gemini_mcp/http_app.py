@@ -36,6 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gemini_mcp.auth import TOKENS_ENV, TOKENS_FILE_ENV, StaticTokenVerifier, load_tokens
+from gemini_mcp.errors import ConfigError
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -75,7 +76,7 @@ class HttpSettings(Protocol):
     def allowed_origins(self) -> Sequence[str]: ...
 
 
-class HttpConfigError(ValueError):
+class HttpConfigError(ConfigError):
     """The HTTP transport cannot start safely with this configuration."""
 
 

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path, PureWindowsPath
 from urllib.parse import unquote, urlsplit
 
+from gemini_mcp.errors import InvalidRequestError
+
 __all__ = ["ROOTS_ENV", "FilePathError", "is_url", "resolve_file", "resolve_roots"]
 
 ROOTS_ENV = "GEMINI_MCP_FILE_ROOTS"
@@ -22,7 +24,7 @@ _DRIVE_RE = re.compile(r"^[A-Za-z]:[\\/]")
 _MAX_PATH_CHARS = 4096
 
 
-class FilePathError(ValueError):
+class FilePathError(InvalidRequestError):
     """A ``files`` entry cannot be read. The message is safe to show to the model."""
 
 
