@@ -129,5 +129,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     settings = load_settings(args)
     configure_logging(settings.log_level)
-    with suppress(KeyboardInterrupt):
-        run(settings)
+    from gemini_mcp.errors import ConfigError
+
+    try:
+        with suppress(KeyboardInterrupt):
+            run(settings)
+    except ConfigError as err:  # e.g. HTTP on a public address without tokens: say why, no traceback
+        raise SystemExit(f"gemini-mcp: {err}") from None
