@@ -74,8 +74,8 @@ class RateLimitedError(UpstreamError):
     def __init__(self, retry_after: float | None, detail: str = "") -> None:
         self.retry_after = retry_after
         wait = f"Retry after {_seconds(retry_after)} s." if retry_after is not None else "Retry in a minute."
-        extra = f" ({detail})" if detail else ""
-        super().__init__(f"Gemini rate limit or quota exceeded{extra}. {wait}")
+        said = f" Gemini said: {detail}" if detail else ""
+        super().__init__(f"Gemini rate limit or quota exceeded. {wait}{said}")
 
 
 def _seconds(value: float) -> str:

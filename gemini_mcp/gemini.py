@@ -357,7 +357,7 @@ def translate_error(exc: BaseException, settings: Settings | None) -> errors.Gem
         message = _upstream_message(exc)
         if status == 429:
             return errors.RateLimitedError(retry_after_seconds(exc), message)
-        if status in (401, 403):
+        if status in (401, 403) or (status == 400 and "api key" in message.lower()):
             return errors.PermissionError_(
                 f"Gemini rejected the API key (HTTP {status}: {message}). Check GEMINI_API_KEY in the `env` "
                 "block of this server's MCP client config."

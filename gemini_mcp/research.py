@@ -88,9 +88,9 @@ class Watcher:
                 try:
                     async for event in self.backend.stream(record.id, last_event_id=record.event_cursor):
                         progressed = True
+                        if event.status and event.status not in _RUNNING:
+                            break  # the final state (with the output) comes from get() below, in one write
                         await self._apply_event(record, event, tracked)
-                        if record.status not in _RUNNING:
-                            break
                     await self._apply_final(record, await self.backend.get(record.id), tracked)
                 except errors.NotFoundError as err:
                     record.status = "failed"

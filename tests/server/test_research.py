@@ -1,0 +1,91 @@
+"""Deep Research through the MCP surface: start, follow with progress, page the report, cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+from mcp.types import TextResourceContents
+
+from gemini_mcp.config import Settings
+from gemini_mcp.emulator import EmulatorConfig, running_emulator
+from gemini_mcp.emulator.server import Emulator
+
+from .harness import creates, data, make_settings, open_client, text
+
+
+async def test_research_is_followed_to_completion_with_progress_and_its_report_paged(
+    settings: Settings, emulator: Emulator
+) -> None:
+    progress: list[tuple[float, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, message))
+
+    async with open_client(settings) as client:
+        started = data(await client.call_tool("start_deep_research", {"query": "History of the bicycle"}))
+        assert started["status"] in ("in_progress", "queued")
+        assert started["agent"] == "deep-research-preview-04-2026"
+        iid = started["interaction_id"]
+        with anyio.fail_after(60):
+            result = data(
+                await client.call_tool(
+                    "get_interaction", {"interaction_id": iid, "wait_seconds": 30}, progress_callback=on_progress
+                )
+            )
+        assert result["status"] == "completed"
+        assert result["done"] is True
+        total = result["total_chars"]
+        assert total > 100
+        pages: list[str] = []
+        offset: int | None = 0
+        while offset is not None:
+            page = data(
+                await client.call_tool("get_interaction", {"interaction_id": iid, "offset": offset, "max_chars": 100})
+            )
+            assert len(page["text"]) <= 100
+            pages.append(page["text"])
+            offset = page["next_offset"]
+        report = await client.read_resource(f"gemini://interactions/{iid}/report")
+        listed = data(await client.call_tool("list_interactions", {"status": "completed"}))
+
+    full = "".join(pages)
+    assert len(full) == total
+    assert len(pages) == -(-total // 100)
+    assert result["text"] == full
+    assert progress, "no progress notification arrived"
+    assert [v for v, _ in progress] == sorted({v for v, _ in progress})
+    body = creates(emulator)[0]
+    assert body["background"] is True
+    assert body["agent_config"] == {"type": "deep-research", "thinking_summaries": "auto"}
+    content = report.contents[0]
+    assert isinstance(content, TextResourceContents)
+    assert full in content.text
+    assert [i["interaction_id"] for i in listed["interactions"]] == [iid]
+
+
+async def test_thought_summaries_are_recorded_as_progress(tmp_path: Path) -> None:
+    config = EmulatorConfig(research_seconds=0.5, research_steps=3)
+    async with running_emulator(config) as emu, open_client(make_settings(tmp_path, emu.base_url)) as client:
+        iid = data(await client.call_tool("start_deep_research", {"query": "Tides"}))["interaction_id"]
+        with anyio.fail_after(60):
+            result = data(await client.call_tool("get_interaction", {"interaction_id": iid, "wait_seconds": 30}))
+    assert result["status"] == "completed"
+    assert len(result["progress"]) == 3
+    assert all(p.strip() for p in result["progress"])
+
+
+async def test_cancel_stops_a_running_research(tmp_path: Path) -> None:
+    async with running_emulator(EmulatorConfig(research_seconds=60)) as emu:
+        async with open_client(make_settings(tmp_path, emu.base_url)) as client:
+            iid = data(await client.call_tool("start_deep_research", {"query": "Long topic"}))["interaction_id"]
+            cancelled = data(await client.call_tool("cancel_interaction", {"interaction_id": iid}))
+            with anyio.fail_after(30):
+                after = data(await client.call_tool("get_interaction", {"interaction_id": iid, "wait_seconds": 5}))
+            again = await client.call_tool("cancel_interaction", {"interaction_id": iid})
+        cancel_posts = [r for r in emu.requests if r.method == "POST" and r.path.endswith("/cancel")]
+    assert cancelled["status"] == "cancelled"
+    assert after["status"] == "cancelled"
+    assert after["done"] is True
+    assert len(cancel_posts) == 1
+    assert "already stopped" in text(again)
