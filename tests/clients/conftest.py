@@ -16,9 +16,10 @@ import pytest
 from .helpers import (
     NODE_TOOLS_ENV,
     REPO,
+    SERVER_START_TIMEOUT,
+    URL_LINE,
     HttpServer,
     NodeTools,
-    free_port,
     missing_tool,
     node_binary,
     server_env,
@@ -44,13 +45,16 @@ def node_tools() -> NodeTools:
 
 @pytest.fixture
 def start_http_server(tmp_path: Path) -> Iterator[Any]:
-    """Factory: start `python -m gemini_mcp --emulator --transport http` (or given argv) on a free port."""
-    started: list[HttpServer] = []
+    """Factory: start `python -m gemini_mcp --emulator --transport http --port 0` and wait until it serves.
 
-    def start(*extra: str, command: list[str] | None = None, env: dict[str, str] | None = None) -> HttpServer:
-        port = free_port()
-        argv = [*(command or [sys.executable, "-m", "gemini_mcp"]), "--emulator", "--transport", "http"]
-        argv += ["--host", "127.0.0.1", "--port", str(port), *extra]
+    The server picks a free port itself and logs its URL on stderr; the fixture reads it from there.
+    """
+    started: list[HttpServer] = []
+    readers: list[threading.Thread] = []
+
+    def start(*extra: str, env: dict[str, str] | None = None) -> HttpServer:
+        argv = [sys.executable, "-m", "gemini_mcp", "--emulator", "--transport", "http", "--host", "127.0.0.1"]
+        argv += ["--port", "0", *extra]
         process = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
@@ -58,26 +62,32 @@ def start_http_server(tmp_path: Path) -> Iterator[Any]:
             stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
-            env=env or server_env(tmp_path / f"data-{port}"),
+            env=env or server_env(tmp_path / f"data-{len(started)}"),
             cwd=tmp_path,
         )
-        log: list[str] = []
-        ready = threading.Event()
+        server = HttpServer(url="", process=process, log=[])
+        started.append(server)
+        announced = threading.Event()
 
         def pump() -> None:
             assert process.stderr is not None
             for line in process.stderr:
-                log.append(line.rstrip("\n"))
-                if f":{port}" in line:
-                    ready.set()
+                server.log.append(line.rstrip("\n"))
+                found = URL_LINE.search(line)
+                if found and not announced.is_set():
+                    server.url = found.group(1)
+                    announced.set()
+            announced.set()  # the server exited: stop waiting
 
-        threading.Thread(target=pump, daemon=True).start()
-        server = HttpServer(url=f"http://127.0.0.1:{port}/mcp", process=process, log=log)
-        started.append(server)
+        pumping = threading.Thread(target=pump, daemon=True)
+        pumping.start()
+        readers.append(pumping)
+        if not announced.wait(SERVER_START_TIMEOUT) or not server.url:
+            raise AssertionError("the HTTP server did not announce its URL; log:\n" + "\n".join(server.log[-30:]))
         try:
-            wait_listening(port, process, ready)
+            wait_listening(server.port, process)
         except AssertionError as exc:
-            raise AssertionError(f"{exc}; server log:\n" + "\n".join(log[-30:])) from None
+            raise AssertionError(f"{exc}; server log:\n" + "\n".join(server.log[-30:])) from None
         return server
 
     yield start
@@ -88,3 +98,8 @@ def start_http_server(tmp_path: Path) -> Iterator[Any]:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait(timeout=15)
+    for reader in readers:
+        reader.join(timeout=15)
+    for server in started:
+        if server.process.stderr is not None:
+            server.process.stderr.close()

@@ -8,7 +8,9 @@ under CI=true and skip locally, saying how to install them.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -51,26 +53,31 @@ class NodeTools:
     node: Path
     prefix: Path
 
-    def script(self, package: str, relative: str) -> Path:
-        path = self.prefix / "node_modules" / package / relative
-        if not path.is_file():
+    def script(self, package: str, command: str) -> Path:
+        """The JS file behind `command` in the package's `bin` (its package.json says which)."""
+        manifest = self.prefix / "node_modules" / package / "package.json"
+        if not manifest.is_file():
             missing_tool(f"{package} is not installed in {self.prefix}")
-        return path
+        bins: str | dict[str, str] = json.loads(manifest.read_text(encoding="utf-8")).get("bin", {})
+        relative = bins if isinstance(bins, str) else bins[command]
+        return manifest.parent / relative
 
-    def run(self, package: str, relative: str, args: list[str], *, timeout: float, **kwargs: Any) -> Any:
-        """Run a package's JS entry point with our Node; returns subprocess.CompletedProcess[str]."""
-        env = dict(kwargs.pop("env", None) or os.environ)
+    def run(
+        self, package: str, command: str, args: list[str], *, timeout: float, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run one of a package's commands with our Node (bounded by `timeout`)."""
+        env = dict(env or os.environ)
         env["PATH"] = f"{self.node.parent}{os.pathsep}{env.get('PATH', '')}"
         env.setdefault("NO_COLOR", "1")
         return subprocess.run(
-            [str(self.node), str(self.script(package, relative)), *args],
+            [str(self.node), str(self.script(package, command)), *args],
             capture_output=True,
             text=True,
             encoding="utf-8",
             timeout=timeout,
             env=env,
             check=False,
-            **kwargs,
+            cwd=self.prefix,
         )
 
 
@@ -92,27 +99,34 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+URL_LINE = re.compile(r"Serving MCP over Streamable HTTP at (http://\S+/mcp)")
+
+
 @dataclass
 class HttpServer:
     url: str
     process: subprocess.Popen[str]
     log: list[str]
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1].split("/", 1)[0])
 
-def wait_listening(port: int, process: subprocess.Popen[str], ready: threading.Event) -> None:
-    """Block until the server accepts TCP connections (bounded); fail if it exits first."""
-    deadline = threading.Event()
-    timer = threading.Timer(SERVER_START_TIMEOUT, deadline.set)
+
+def wait_listening(port: int, process: subprocess.Popen[str]) -> None:
+    """The server announced its bound socket; wait (bounded) until it accepts connections."""
+    gave_up = threading.Event()
+    timer = threading.Timer(SERVER_START_TIMEOUT, gave_up.set)
     timer.start()
     try:
-        while not deadline.is_set():
+        while not gave_up.is_set():
             if process.poll() is not None:
                 raise AssertionError(f"server exited with {process.returncode} before listening")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     return
             except OSError:
-                ready.wait(0.1)  # woken early when the server logs that it is up
+                gave_up.wait(0.05)
         raise AssertionError(f"server did not listen on port {port} within {SERVER_START_TIMEOUT:.0f} s")
     finally:
         timer.cancel()

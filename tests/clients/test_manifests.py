@@ -31,7 +31,7 @@ KEY_VALUE_SHAPES = {  # how each client refers to the key without putting a real
     "cursor.mcp.json": r"\$\{env:GEMINI_API_KEY\}",
     "vscode.mcp.json": r"\$\{input:gemini-api-key\}",
 }
-MCPB_VALIDATOR = ("@anthropic-ai/mcpb", "dist/cli/cli.js")
+MCPB_VALIDATOR = ("@anthropic-ai/mcpb", "mcpb")
 
 
 def load(name: str) -> Any:
