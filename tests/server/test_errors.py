@@ -50,7 +50,8 @@ async def test_rate_limit_names_the_retry_after_header(settings: Settings, emula
     async with open_client(settings) as client:
         message = error_text(await client.call_tool("ask_gemini", {"prompt": "Hi"}))
     assert message == (
-        "Error executing tool ask_gemini: Gemini rate limit or quota exceeded. Retry after 30 s. Gemini said: Slow down."
+        "Error executing tool ask_gemini: Gemini rate limit or quota exceeded. Retry after 30 s. "
+        "Gemini said: Slow down."
     )
 
 
@@ -67,7 +68,8 @@ async def test_unavailable_upstream(settings: Settings, emulator: Emulator) -> N
     async with open_client(settings) as client:
         message = error_text(await client.call_tool("ask_gemini", {"prompt": "Hi"}))
     assert message == (
-        "Error executing tool ask_gemini: Gemini is unavailable (HTTP 503: The model is overloaded.). Try again shortly."
+        "Error executing tool ask_gemini: Gemini is unavailable (HTTP 503: The model is overloaded.). "
+        "Try again shortly."
     )
 
 
@@ -80,9 +82,11 @@ async def test_transient_5xx_is_retried_by_the_sdk(tmp_path: Path, emulator: Emu
 
 
 async def test_rejected_api_key(tmp_path: Path) -> None:
-    async with running_emulator(EmulatorConfig(api_key="right-key")) as emu:
-        async with open_client(make_settings(tmp_path, emu.base_url, api_key="wrong-key")) as client:
-            message = error_text(await client.call_tool("ask_gemini", {"prompt": "Hi"}))
+    async with (
+        running_emulator(EmulatorConfig(api_key="right-key")) as emu,
+        open_client(make_settings(tmp_path, emu.base_url, api_key="wrong-key")) as client,
+    ):
+        message = error_text(await client.call_tool("ask_gemini", {"prompt": "Hi"}))
     assert message.startswith("Error executing tool ask_gemini: Gemini rejected the API key (HTTP 400: ")
     assert message.endswith("Check GEMINI_API_KEY in the `env` block of this server's MCP client config.")
     assert "wrong-key" not in message

@@ -17,10 +17,10 @@ from .harness import creates, data, make_settings, open_client, text
 async def test_research_is_followed_to_completion_with_progress_and_its_report_paged(
     settings: Settings, emulator: Emulator
 ) -> None:
-    progress: list[tuple[float, str | None]] = []
+    updates: list[tuple[float, str | None]] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append((value, message))
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        updates.append((progress, message))
 
     async with open_client(settings) as client:
         started = data(await client.call_tool("start_deep_research", {"query": "History of the bicycle"}))
@@ -53,8 +53,8 @@ async def test_research_is_followed_to_completion_with_progress_and_its_report_p
     assert len(full) == total
     assert len(pages) == -(-total // 100)
     assert result["text"] == full
-    assert progress, "no progress notification arrived"
-    assert [v for v, _ in progress] == sorted({v for v, _ in progress})
+    assert updates, "no progress notification arrived"
+    assert [v for v, _ in updates] == sorted({v for v, _ in updates})
     body = creates(emulator)[0]
     assert body["background"] is True
     assert body["agent_config"] == {"type": "deep-research", "thinking_summaries": "auto"}
@@ -64,15 +64,25 @@ async def test_research_is_followed_to_completion_with_progress_and_its_report_p
     assert [i["interaction_id"] for i in listed["interactions"]] == [iid]
 
 
-async def test_thought_summaries_are_recorded_as_progress(tmp_path: Path) -> None:
-    config = EmulatorConfig(research_seconds=0.5, research_steps=3)
+async def test_thought_summaries_are_recorded_and_sent_as_progress_messages(tmp_path: Path) -> None:
+    messages: list[str | None] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        messages.append(message)
+
+    config = EmulatorConfig(research_seconds=2.0, research_steps=3)
     async with running_emulator(config) as emu, open_client(make_settings(tmp_path, emu.base_url)) as client:
         iid = data(await client.call_tool("start_deep_research", {"query": "Tides"}))["interaction_id"]
         with anyio.fail_after(60):
-            result = data(await client.call_tool("get_interaction", {"interaction_id": iid, "wait_seconds": 30}))
+            result = data(
+                await client.call_tool(
+                    "get_interaction", {"interaction_id": iid, "wait_seconds": 30}, progress_callback=on_progress
+                )
+            )
     assert result["status"] == "completed"
     assert len(result["progress"]) == 3
-    assert all(p.strip() for p in result["progress"])
+    assert all("Tides" in p or "Step" in p for p in result["progress"])
+    assert set(result["progress"][1:]) <= set(messages), messages
 
 
 async def test_cancel_stops_a_running_research(tmp_path: Path) -> None:
