@@ -51,9 +51,8 @@ def tools_table(tools: list[dict[str, Any]]) -> str:
     rows = ["| tool | arguments (`?` = optional) | what it does | hints |", "|---|---|---|---|"]
     for tool in tools:
         summary = tool["description"].strip().splitlines()[0]
-        rows.append(
-            f"| `{tool['name']}` | {_arguments(tool['inputSchema'])} | {summary} | {_hints(tool.get('annotations', {}))} |"
-        )
+        hints = _hints(tool.get("annotations", {}))
+        rows.append(f"| `{tool['name']}` | {_arguments(tool['inputSchema'])} | {summary} | {hints} |")
     return "\n".join(rows)
 
 
