@@ -90,6 +90,15 @@ SECTIONS = (
 )
 
 
+DETAIL = (
+    "Looking more closely at the {section} of {topic}, the sources differ mainly in scope rather than in "
+    "substance. Broad overviews summarise the consensus in a few sentences, whereas specialised studies "
+    "report the conditions, sample sizes and caveats that make a finding transferable or not. Where only "
+    "one source supports a claim, this report says so explicitly, and where figures disagree the more "
+    "recent and more transparent measurement is preferred."
+)
+
+
 def report(prompt: str) -> tuple[str, list[JsonDict]]:
     """The Markdown report and its ``url_citation`` annotations (byte offsets into the UTF-8 text)."""
     topic = topic_of(prompt)
@@ -103,7 +112,7 @@ def report(prompt: str) -> tuple[str, list[JsonDict]]:
         sentence_end = paragraph.index(". ") + 1 if ". " in paragraph else len(paragraph)
         start = len(text.encode("utf-8"))
         end = start + len(paragraph[:sentence_end].encode("utf-8"))
-        text += f"{paragraph} [{i + 1}]\n\n"
+        text += f"{paragraph} [{i + 1}]\n\n{DETAIL.format(topic=topic, section=title.lower())}\n\n"
         annotations.append(
             {"type": "url_citation", "url": url, "title": source_title, "start_index": start, "end_index": end}
         )

@@ -47,6 +47,12 @@ class Emulator:
         """Forget interactions, recorded requests and faults."""
         self._call(self.store.reset)
 
+    async def wait_finished(self, interaction_id: str) -> None:
+        """Wait (in the emulator's own loop) until an interaction has emitted its last event."""
+        inter = self.store.interactions.get(interaction_id)
+        while inter is not None and not inter.finished and not inter.closed:
+            await inter.changed.wait()
+
     def _call(self, fn: Any) -> None:
         try:
             running = asyncio.get_running_loop()
