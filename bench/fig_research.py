@@ -10,6 +10,7 @@ server's RSS growth since its warm-up minus the idle server's over the same peri
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -25,10 +26,10 @@ from bench.report import FigureResult, Row
 MB = 1024 * 1024
 
 
-async def _spawned(client: Client) -> int:
+async def _spawned(stack: contextlib.AsyncExitStack, client: Client) -> int:
     """Enter a stdio client and return the pid of the server process it spawned."""
     before = set(child_pids(os.getpid()))
-    await client.__aenter__()
+    await stack.enter_async_context(client)
     new = [pid for pid in child_pids(os.getpid()) if pid not in before]
     if len(new) != 1:
         raise RuntimeError(f"expected one new server process, found {new}")
@@ -46,9 +47,9 @@ async def run(sizes: Sizes) -> FigureResult:
     ):
         busy_client = stdio_client(stdio_params(Path(tmp) / "busy", emu.base_url))
         idle_client = stdio_client(stdio_params(Path(tmp) / "idle", emu.base_url))
-        busy_pid = await _spawned(busy_client)
-        idle_pid = await _spawned(idle_client)
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            busy_pid = await _spawned(stack, busy_client)
+            idle_pid = await _spawned(stack, idle_client)
             for client in (busy_client, idle_client):
                 tool_payload(await client.call_tool("ask_gemini", {"prompt": "warm up"}))
             busy_rss0, idle_rss0 = rss_bytes(busy_pid), rss_bytes(idle_pid)
@@ -78,9 +79,6 @@ async def run(sizes: Sizes) -> FigureResult:
                 await busy_client.call_tool("list_interactions", {"status": "in_progress", "limit": 200})
             )
             still_running = len(listing.get("interactions", []))
-        finally:
-            for client in (busy_client, idle_client):
-                await client.__aexit__(None, None, None)
 
     busy_pct, idle_pct = busy_cpu / elapsed * 100, idle_cpu / elapsed * 100
     busy_growth, idle_growth = (busy_rss1 - busy_rss0) / MB, (idle_rss1 - idle_rss0) / MB
