@@ -92,6 +92,7 @@ def serve_http(settings: Settings) -> None:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))
+    sock.listen(128)  # connections queue from now on, so the URL logged below is usable at once
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
     url = f"http://{host}:{port}/mcp"

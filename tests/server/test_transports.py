@@ -1,0 +1,87 @@
+"""The same behaviour over real transports: a stdio subprocess and Streamable HTTP on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+import uvicorn
+from mcp.client import Client
+
+from gemini_mcp.config import Settings
+from gemini_mcp.emulator.server import Emulator
+from gemini_mcp.http_app import build_http_app
+from gemini_mcp.server import build_server
+
+from .harness import creates, data, server_env, stdio_params
+
+
+async def name_example(client: Client) -> tuple[dict[str, object], dict[str, object]]:
+    first = data(await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."}))
+    second = data(
+        await client.call_tool(
+            "ask_gemini", {"prompt": "What is my name?", "conversation_id": first["conversation_id"]}
+        )
+    )
+    return first, second
+
+
+async def test_stdio_subprocess_lists_tools_and_keeps_the_conversation(tmp_path: Path, emulator: Emulator) -> None:
+    params = stdio_params(tmp_path / "data", server_env(emulator.base_url))
+    with anyio.fail_after(90):
+        async with Client(params) as client:
+            tools = await client.list_tools()
+            first, second = await name_example(client)
+    assert {t.name for t in tools.tools} == {
+        "ask_gemini",
+        "start_deep_research",
+        "get_interaction",
+        "cancel_interaction",
+        "list_interactions",
+        "list_conversations",
+        "delete_conversation",
+    }
+    assert "Phil" in str(second["text"])
+    assert creates(emulator)[1]["previous_interaction_id"] == first["interaction_id"]
+    assert (tmp_path / "data" / "gemini-mcp.sqlite3").is_file()
+
+
+@asynccontextmanager
+async def serve_http(settings: Settings) -> AsyncIterator[str]:
+    """The production HTTP app (build_http_app) under uvicorn in this event loop, on a free port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(build_http_app(settings, build_server(settings)), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    async with anyio.create_task_group() as task_group:
+        task_group.start_soon(server.serve, [sock])
+        try:
+            yield f"http://127.0.0.1:{port}/mcp"
+        finally:
+            server.should_exit = True
+
+
+async def test_streamable_http_name_example_and_research_with_progress(settings: Settings, emulator: Emulator) -> None:
+    updates: list[float] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        updates.append(progress)
+
+    with anyio.fail_after(90):
+        async with serve_http(settings) as url, Client(url) as client:
+            first, second = await name_example(client)
+            iid = data(await client.call_tool("start_deep_research", {"query": "Rivers"}))["interaction_id"]
+            done = data(
+                await client.call_tool(
+                    "get_interaction", {"interaction_id": iid, "wait_seconds": 30}, progress_callback=on_progress
+                )
+            )
+    assert "Phil" in str(second["text"])
+    assert creates(emulator)[1]["previous_interaction_id"] == first["interaction_id"]
+    assert done["status"] == "completed"
+    assert updates
