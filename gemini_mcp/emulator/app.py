@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -101,7 +102,8 @@ async def handle(request: Request) -> Response:
         if fault is not None and fault.kind == "status":
             raise status_error(fault, model if isinstance(model, str) else None)
         if fault is not None and fault.kind == "delay":
-            await asyncio.sleep(fault.delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(store.closing.wait(), fault.delay)
             fault = None
         if fault is not None and fault.kind == "malformed" and not streaming:
             return malformed_response()

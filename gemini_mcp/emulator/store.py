@@ -57,7 +57,7 @@ class Store:
     _heap: list[tuple[float, int, Interaction]] = field(default_factory=list[tuple[float, int, Interaction]])
     _seq: itertools.count[int] = field(default_factory=itertools.count)
     _wake: asyncio.Event | None = None
-    closing: asyncio.Event | None = None
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
 
     # -- interactions ---------------------------------------------------------------------------
     def get(self, interaction_id: str) -> Interaction:
@@ -111,7 +111,8 @@ class Store:
             self.persistence.clear()
 
     def shutdown(self) -> None:
-        """Let every open stream end: followers see ``closed`` and return."""
+        """Let every open stream end: followers see ``closed`` and return; injected delays stop."""
+        self.closing.set()
         for inter in self.interactions.values():
             inter.closed = True
             inter.notify()
@@ -127,7 +128,6 @@ class Store:
 
     async def run_scheduler(self) -> None:
         self._wake = asyncio.Event()
-        self.closing = self.closing or asyncio.Event()
         for inter in list(self.interactions.values()):
             self.watch(inter)
         while True:
