@@ -16,7 +16,7 @@ from gemini_mcp.emulator.server import Emulator
 from gemini_mcp.http_app import build_http_app
 from gemini_mcp.server import build_server
 
-from .harness import creates, data, server_env, stdio_params
+from .harness import creates, data, http_server_process, server_env, stdio_params
 
 
 async def name_example(client: Client) -> tuple[dict[str, object], dict[str, object]]:
@@ -85,3 +85,29 @@ async def test_streamable_http_name_example_and_research_with_progress(settings:
     assert creates(emulator)[1]["previous_interaction_id"] == first["interaction_id"]
     assert done["status"] == "completed"
     assert updates
+
+
+async def test_embedded_emulator_needs_no_key_and_keeps_its_state_in_the_data_dir(tmp_path: Path) -> None:
+    env = {k: v for k, v in server_env("http://127.0.0.1:9").items() if not k.startswith(("GEMINI_", "GOOGLE_"))}
+    params = stdio_params(tmp_path / "data", env, "--emulator", "auto")
+    with anyio.fail_after(90):
+        async with Client(params) as client:
+            first, second = await name_example(client)
+    assert "Phil" in str(second["text"])
+    assert first["conversation_id"] == second["conversation_id"]
+    assert (tmp_path / "data" / "emulator" / "emulator.sqlite3").is_file()
+    assert (tmp_path / "data" / "emulator" / "gemini-mcp.sqlite3").is_file()
+
+
+async def test_http_cli_logs_its_url_and_the_inspector_command(tmp_path: Path, emulator: Emulator) -> None:
+    with anyio.fail_after(90):
+        async with http_server_process(tmp_path / "data", server_env(emulator.base_url)) as server:
+            async with Client(server.url) as client:
+                tools = await client.list_tools()
+            log = list(server.log)
+    assert server.url.startswith("http://127.0.0.1:") and server.url.endswith("/mcp")
+    assert len(tools.tools) == 7
+    assert any(
+        f"npx @modelcontextprotocol/inspector --transport http --server-url {server.url}" in line for line in log
+    )
+    assert not any("test-key" in line for line in log)
