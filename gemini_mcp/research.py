@@ -144,6 +144,8 @@ class Watcher:
             record.steps = data.steps
         if data.errors:
             record.error = "; ".join(data.errors)
+        elif data.status == "completed":
+            record.error = None  # an in-stream error the job survived (the stream was resumed) is not its error
         await self._save(record, tracked)
 
     async def _save(self, record: InteractionRecord, tracked: _Tracked) -> None:
