@@ -1,0 +1,147 @@
+"""Crash safety: SIGKILL the server (a real `gemini-mcp --transport http` process) mid-job and mid-turn.
+
+After a restart on the same data dir nothing that was recorded is lost, SQLite's integrity check passes,
+and a Deep Research job that was running is followed again by the new process on its own.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from anyio.abc import Process
+from mcp import Client
+
+from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
+from gemini_mcp.emulator.server import Emulator
+
+from .harness import free_port, http_client, http_server_process, structured, subprocess_env, text, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX")]
+
+
+@asynccontextmanager
+async def server(emu: Emulator, data_dir: Path, log: Path) -> AsyncGenerator[tuple[Process, str]]:
+    port = free_port()
+    async with http_server_process(subprocess_env(emu.base_url, data_dir), port, log) as process:
+        yield process, f"http://127.0.0.1:{port}"
+
+
+async def call(client: Client, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    with anyio.fail_after(30):
+        result = await client.call_tool(tool, args)
+    assert not result.is_error, text(result)
+    return structured(result)
+
+
+def integrity(db: Path) -> str:
+    with sqlite3.connect(db) as conn:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+async def kill(process: Process) -> None:
+    process.send_signal(signal.SIGKILL)
+    with anyio.fail_after(10):
+        code = await process.wait()
+    assert code == -signal.SIGKILL
+
+
+async def call_until_killed(url: str, tool: str, args: dict[str, Any]) -> None:
+    """Make a call the server will not live to answer; the connection error that follows is expected."""
+    try:
+        async with http_client(url) as client:
+            await client.call_tool(tool, args)
+    except BaseException as exc:  # a dead server surfaces as various transport errors (groups too)
+        if isinstance(exc, anyio.get_cancelled_exc_class()):
+            raise
+        return
+    raise AssertionError("the call returned although the server was killed")
+
+
+async def test_sigkill_during_deep_research_loses_nothing_and_the_job_is_followed_again(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "server.log"
+    data.mkdir()
+    async with running_emulator(EmulatorConfig(research_seconds=4.0, research_steps=8)) as emu:
+        async with server(emu, data, log) as (process, url):
+            async with http_client(url) as client:
+                chat = await call(client, "ask_gemini", {"prompt": "Hi, my name is Phil."})
+                job = await call(client, "start_deep_research", {"query": "the history of SQLite's WAL mode"})
+                interaction_id = job["interaction_id"]
+                # Let the watcher record some progress before the kill.
+                with anyio.fail_after(20):
+                    while not (await call(client, "get_interaction", {"interaction_id": interaction_id}))["progress"]:
+                        await anyio.sleep(0.1)
+            await kill(process)
+
+        assert integrity(data / "gemini-mcp.sqlite3") == "ok"
+        gets_before_restart = len(emu.requests)
+
+        async with server(emu, data, log) as (_, url), http_client(url) as client:
+            # The restarted server resumes the job by itself, before anyone asks about it.
+            await wait_for(
+                lambda: any(r.path.endswith(interaction_id) for r in emu.requests[gets_before_restart:]),
+                timeout=20,
+                what="the restarted server to follow the running job",
+            )
+            conversations = (await call(client, "list_conversations", {}))["conversations"]
+            ids = {c["conversation_id"]: c for c in conversations}
+            assert ids[chat["conversation_id"]]["turns"] == 1
+            assert job["conversation_id"] in ids
+            interactions = {i["interaction_id"] for i in (await call(client, "list_interactions", {}))["interactions"]}
+            assert {chat["interaction_id"], interaction_id} <= interactions
+
+            with anyio.fail_after(30):
+                while not (
+                    done := await call(
+                        client, "get_interaction", {"interaction_id": interaction_id, "wait_seconds": 10}
+                    )
+                )["done"]:
+                    pass
+            assert done["status"] == "completed"
+            assert done["total_chars"] > 0
+            assert len(done["progress"]) == len(set(done["progress"]))  # resumed from the cursor, no replays
+
+            follow_up = await call(
+                client, "ask_gemini", {"prompt": "What is my name?", "conversation_id": chat["conversation_id"]}
+            )
+            assert "Phil" in follow_up["text"]
+        assert integrity(data / "gemini-mcp.sqlite3") == "ok"
+
+
+async def test_sigkill_during_a_conversation_turn_keeps_the_earlier_turns(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "server.log"
+    data.mkdir()
+    async with running_emulator(EmulatorConfig()) as emu:
+        async with server(emu, data, log) as (process, url):
+            async with http_client(url) as client:
+                first = await call(client, "ask_gemini", {"prompt": "Hi, my name is Phil."})
+            conversation = first["conversation_id"]
+            emu.add_fault(Fault(kind="delay", method="POST", path=r"/interactions$", delay=5.0))
+            posts = sum(1 for r in emu.requests if r.method == "POST")
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(
+                    call_until_killed,
+                    url,
+                    "ask_gemini",
+                    {"prompt": "Remember: I like tea.", "conversation_id": conversation},
+                )
+                await wait_for(lambda: sum(1 for r in emu.requests if r.method == "POST") > posts, timeout=20)
+                await kill(process)
+        emu.clear_faults()
+
+        assert integrity(data / "gemini-mcp.sqlite3") == "ok"
+
+        async with server(emu, data, log) as (_, url), http_client(url) as client:
+            listed = {c["conversation_id"]: c for c in (await call(client, "list_conversations", {}))["conversations"]}
+            assert listed[conversation]["turns"] == 1  # the unfinished turn was never recorded; the first one was
+            again = await call(client, "ask_gemini", {"prompt": "What is my name?", "conversation_id": conversation})
+            assert "Phil" in again["text"]
+            listed = {c["conversation_id"]: c for c in (await call(client, "list_conversations", {}))["conversations"]}
+            assert listed[conversation]["turns"] == 2
+        assert integrity(data / "gemini-mcp.sqlite3") == "ok"
