@@ -1,0 +1,261 @@
+"""Streaming one ask_gemini turn: fold SSE events into the full interaction, forward progress, resume cuts.
+
+`StepAssembler` is a pure fold of Interactions SSE events (reference §3.4) into steps, status and usage,
+so a streamed turn yields the same result a unary one does. `run_stream` drives a stream from the
+`GeminiBackend`: text deltas and thought summaries go to a `ProgressThrottle` (at most 10 notifications
+a second), an in-stream ``error`` event becomes a `StreamFailedError`, and a stream that breaks or ends
+before ``interaction.completed`` is resumed with ``get(id, stream=True, last_event_id=...)``.
+Knows nothing about MCP.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from gemini_mcp import errors
+from gemini_mcp.gemini import CreateRequest, GeminiBackend, InteractionData, as_dict, as_list, output_text
+
+logger = logging.getLogger(__name__)
+
+ProgressFn = Callable[[float, str], Awaitable[None]]
+MIN_INTERVAL = 0.1  # seconds between progress notifications (<= 10 per second)
+MAX_RESUMES = 3
+_MESSAGE_LIMIT = 400
+_CONTENT_DELTAS = frozenset({"image", "audio", "video", "document"})
+
+
+class StreamFailedError(errors.UpstreamError):
+    """Gemini reported an error inside the stream (an SSE ``error`` event)."""
+
+
+class StepAssembler:
+    """Folds SSE event payloads (the JSON ``data`` of each event) into an interaction."""
+
+    def __init__(self) -> None:
+        self.interaction_id: str | None = None
+        self.status: str | None = None
+        self.model: str | None = None
+        self.agent: str | None = None
+        self.usage: dict[str, Any] | None = None
+        self.steps: dict[int, dict[str, Any]] = {}
+        self.final_steps: list[dict[str, Any]] | None = None
+        self.completed = False
+        self.last_event_id: str | None = None
+        self._arguments: dict[int, str] = {}
+
+    def reset_steps(self) -> None:
+        self.steps.clear()
+        self._arguments.clear()
+
+    def feed(self, data: dict[str, Any]) -> None:
+        kind = data.get("event_type")
+        if data.get("event_id"):
+            self.last_event_id = str(data["event_id"])
+        if kind in ("interaction.created", "interaction.completed"):
+            self._interaction(as_dict(data.get("interaction")), completed=kind == "interaction.completed")
+        elif kind == "interaction.status_update":
+            self.interaction_id = self.interaction_id or _str(data.get("interaction_id"))
+            self.status = _str(data.get("status")) or self.status
+            self.usage = as_dict(data.get("usage")) or self.usage
+        elif kind == "step.start":
+            self.steps[int(data.get("index") or 0)] = copy.deepcopy(as_dict(data.get("step")))
+        elif kind == "step.delta":
+            index = int(data.get("index") or 0)
+            self._delta(index, self.steps.setdefault(index, {}), as_dict(data.get("delta")))
+        elif kind == "step.stop":
+            self._finish_arguments(int(data.get("index") or 0))
+        elif kind == "error":
+            error = as_dict(data.get("error"))
+            code = f" ({error['code']})" if error.get("code") else ""
+            message = str(error.get("message") or "unknown error")
+            where = f" in interaction {self.interaction_id}" if self.interaction_id else ""
+            raise StreamFailedError(f"Gemini reported an error while streaming the answer{where}{code}: {message}")
+
+    def _interaction(self, inter: dict[str, Any], *, completed: bool) -> None:
+        self.interaction_id = _str(inter.get("id")) or self.interaction_id
+        self.status = _str(inter.get("status")) or self.status
+        self.model = _str(inter.get("model")) or self.model
+        self.agent = _str(inter.get("agent")) or self.agent
+        self.usage = as_dict(inter.get("usage")) or self.usage
+        if completed:
+            self.completed = True
+            steps = [s for s in map(as_dict, as_list(inter.get("steps"))) if s]
+            if steps:
+                self.final_steps = steps
+
+    def _delta(self, index: int, step: dict[str, Any], delta: dict[str, Any]) -> None:
+        kind = delta.get("type")
+        if kind == "text":
+            content: list[dict[str, Any]] = step.setdefault("content", [])
+            if content and content[-1].get("type") == "text":
+                content[-1]["text"] = str(content[-1].get("text", "")) + str(delta.get("text", ""))
+            else:
+                content.append({"type": "text", "text": str(delta.get("text", ""))})
+        elif kind == "thought_summary":
+            summary: list[dict[str, Any]] = step.setdefault("summary", [])
+            piece = copy.deepcopy(as_dict(delta.get("content")))
+            if summary and piece.get("type") == "text" and summary[-1].get("type") == "text":
+                summary[-1]["text"] = str(summary[-1].get("text", "")) + str(piece.get("text", ""))
+            elif piece:
+                summary.append(piece)
+        elif kind == "thought_signature":
+            step["signature"] = delta.get("signature")
+        elif kind == "text_annotation_delta":
+            content = step.setdefault("content", [])
+            if not content or content[-1].get("type") != "text":
+                content.append({"type": "text", "text": ""})
+            content[-1].setdefault("annotations", []).extend(copy.deepcopy(as_list(delta.get("annotations"))))
+        elif kind in _CONTENT_DELTAS:
+            step.setdefault("content", []).append(copy.deepcopy(delta))
+        elif kind == "arguments_delta":
+            self._arguments[index] = self._arguments.get(index, "") + str(delta.get("arguments") or "")
+        elif isinstance(kind, str):
+            # tool call / result deltas carry the step's own fields (arguments, result, is_error, ...)
+            step.setdefault("type", kind)
+            for key, value in delta.items():
+                if key != "type":
+                    step[key] = copy.deepcopy(value)
+
+    def _finish_arguments(self, index: int) -> None:
+        raw = self._arguments.pop(index, None)
+        if raw is None or index not in self.steps:
+            return
+        try:
+            self.steps[index]["arguments"] = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError:
+            self.steps[index]["arguments"] = {"_raw": raw}
+
+    def result(self) -> InteractionData:
+        for index in list(self._arguments):
+            self._finish_arguments(index)
+        steps = self.final_steps or [self.steps[i] for i in sorted(self.steps)]
+        return InteractionData(
+            id=self.interaction_id or "",
+            status=self.status or "unknown",
+            model=self.model,
+            agent=self.agent,
+            text=output_text(steps),
+            usage=self.usage,
+            steps=steps,
+        )
+
+
+class ProgressThrottle:
+    """Collects text deltas and thought summaries; sends at most one progress notification per interval."""
+
+    def __init__(self, send: ProgressFn, interval: float = MIN_INTERVAL) -> None:
+        self._send = send
+        self._interval = interval
+        self._last = -interval
+        self._progress = 0.0
+        self._text = ""
+        self._thought = ""
+        self.sent = 0
+
+    async def feed(self, data: dict[str, Any]) -> None:
+        if data.get("event_type") != "step.delta":
+            return
+        delta = as_dict(data.get("delta"))
+        if delta.get("type") == "text":
+            self._text += str(delta.get("text") or "")
+        elif delta.get("type") == "thought_summary":
+            content = as_dict(delta.get("content"))
+            self._thought += str(content.get("text") or "")
+        else:
+            return
+        if anyio.current_time() - self._last >= self._interval:
+            await self._flush()
+
+    async def close(self) -> None:
+        if self._text or self._thought:
+            wait = self._interval - (anyio.current_time() - self._last)
+            if wait > 0:
+                await anyio.sleep(wait)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not (self._text or self._thought):
+            return
+        parts: list[str] = []
+        if self._thought:
+            parts.append("Thinking: " + self._thought.strip())
+        if self._text:
+            parts.append(self._text)
+        message = "\n".join(parts)
+        if len(message) > _MESSAGE_LIMIT:
+            message = "…" + message[-(_MESSAGE_LIMIT - 1) :]
+        self._progress += len(self._text) + len(self._thought)
+        self._text = self._thought = ""
+        self._last = anyio.current_time()
+        self.sent += 1
+        await self._send(self._progress, message)
+
+
+async def run_stream(
+    backend: GeminiBackend, request: CreateRequest, progress: ProgressFn, *, max_resumes: int = MAX_RESUMES
+) -> InteractionData:
+    """Create the interaction with ``stream=True`` and return it complete, forwarding progress on the way."""
+    assembler = StepAssembler()
+    throttle = ProgressThrottle(progress)
+    stream: AsyncIterator[Any] = backend.create_stream(request)
+    resumes = 0
+    while True:
+        problem = "the stream ended before the interaction completed"
+        try:
+            async for event in stream:
+                data = _event_data(event)
+                assembler.feed(data)
+                await throttle.feed(data)
+            if assembler.completed:
+                break
+        except StreamFailedError:
+            raise
+        except errors.UpstreamError as exc:
+            if isinstance(exc, errors.RateLimitedError) or assembler.interaction_id is None:
+                raise
+            problem = str(exc)
+        if assembler.interaction_id is None or resumes >= max_resumes:
+            raise errors.UpstreamError(f"Gemini's answer stream broke and could not be resumed ({problem}). Try again.")
+        resumes += 1
+        logger.info(
+            "stream of %s cut (%s); resuming after event %s (attempt %d)",
+            assembler.interaction_id,
+            problem,
+            assembler.last_event_id,
+            resumes,
+        )
+        if assembler.last_event_id is None:
+            assembler.reset_steps()
+        stream = _resume(backend, assembler.interaction_id, assembler.last_event_id, problem)
+    await throttle.close()
+    return assembler.result()
+
+
+async def _resume(
+    backend: GeminiBackend, interaction_id: str, last_event_id: str | None, problem: str
+) -> AsyncIterator[Any]:
+    try:
+        async for event in backend.stream(interaction_id, last_event_id):
+            yield event
+    except errors.NotFoundError:
+        raise errors.UpstreamError(
+            f"Gemini's answer stream broke ({problem}) and interaction {interaction_id} cannot be resumed: "
+            "Gemini did not keep it (store=false?). Try again."
+        ) from None
+
+
+def _event_data(event: Any) -> dict[str, Any]:
+    """The JSON payload of one stream event (`InteractionEvent.data`, or a plain dict in unit tests)."""
+    if isinstance(event, dict):
+        return as_dict(event)  # pyright: ignore[reportUnknownArgumentType]
+    return as_dict(getattr(event, "data", None))
+
+
+def _str(value: object) -> str | None:
+    return str(value) if value else None
