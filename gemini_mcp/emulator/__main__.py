@@ -46,7 +46,7 @@ async def serve(config: EmulatorConfig) -> None:
     async with running_emulator(config) as emu:
         print(f"GOOGLE_GEMINI_BASE_URL={emu.base_url}", flush=True)
         logging.getLogger("gemini_mcp.emulator").info("emulator listening on %s", emu.base_url)
-        await asyncio.Event().wait()
+        await emu.serve_forever()
 
 
 def main(argv: list[str] | None = None) -> None:

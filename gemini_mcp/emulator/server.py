@@ -26,8 +26,11 @@ _cut_filter = DropStreamCutLogs()
 class Emulator:
     """A running emulator: its URL, what it received, and fault injection."""
 
-    def __init__(self, store: Store, base_url: str, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, store: Store, base_url: str, loop: asyncio.AbstractEventLoop, serving: asyncio.Task[None] | None = None
+    ) -> None:
         self.store = store
+        self._serving = serving
         self.base_url = base_url
         self.config = store.config
         self._loop = loop
@@ -46,6 +49,11 @@ class Emulator:
     def reset(self) -> None:
         """Forget interactions, recorded requests and faults."""
         self._call(self.store.reset)
+
+    async def serve_forever(self) -> None:
+        """Wait until the HTTP server stops (e.g. on SIGINT/SIGTERM)."""
+        if self._serving is not None:
+            await asyncio.shield(self._serving)
 
     async def wait_finished(self, interaction_id: str) -> None:
         """Wait (in the emulator's own loop) until an interaction has emitted its last event."""
@@ -120,7 +128,7 @@ async def running_emulator(config: EmulatorConfig | None = None) -> AsyncGenerat
                 raise RuntimeError("the emulator's HTTP server stopped during start-up")
             await asyncio.sleep(0.005)
         host = f"[{config.host}]" if ":" in config.host else config.host
-        yield Emulator(store, f"http://{host}:{port}", asyncio.get_running_loop())
+        yield Emulator(store, f"http://{host}:{port}", asyncio.get_running_loop(), serving)
     finally:
         store.shutdown()
         server.should_exit = True
