@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 import anyio
 
-from gemini_mcp import errors
+from gemini_mcp import errors, sdk_speedups
 from gemini_mcp.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -186,6 +186,7 @@ def _build_client(settings: Settings) -> Any:
     from google import genai
     from google.genai import types
 
+    sdk_speedups.install()  # caches google-genai 3.6's per-call pydantic model builds; GEMINI_MCP_SDK_SPEEDUPS=0 = off
     options: dict[str, Any] = {
         "timeout": int(settings.request_timeout * 1000),
         "retry_options": types.HttpRetryOptions(
