@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -29,6 +30,7 @@ from pydantic import AliasChoices, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from gemini_mcp import __version__
+from gemini_mcp.cli import uses_emulator
 from gemini_mcp.config import Settings
 
 PROBE_PROMPT = "Reply with the single word OK."
@@ -127,10 +129,6 @@ def _flag_args(ns: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], 
     return values, flags, argv
 
 
-def _uses_emulator(settings: Settings) -> bool:
-    return settings.emulator == "on" or (settings.emulator == "auto" and not settings.has_api_key)
-
-
 def _data_dir_state(path: Path) -> str:
     if path.is_dir():
         return "exists, writable" if os.access(path, os.W_OK) else "exists, NOT writable"
@@ -182,6 +180,12 @@ async def probe(server_args: Sequence[str], *, timeout: float, errlog: TextIO) -
         return ProbeResult(False, f"could not talk to the server: {type(exc).__name__}: {exc}", tools, server)
 
 
+def client_command() -> str:
+    """The absolute command a client config should launch (desktop apps do not see a venv's PATH)."""
+    script = shutil.which("gemini-mcp", path=str(Path(sys.executable).parent)) or shutil.which("gemini-mcp")
+    return script or f"{sys.executable} -m gemini_mcp"
+
+
 def _versions() -> str:
     parts = [f"gemini-mcp {__version__}", f"python {sys.version.split()[0]}"]
     for dist in ("mcp", "google-genai"):
@@ -200,7 +204,7 @@ def run_check(argv: Sequence[str], out: TextIO) -> int:
     dotenv: dict[str, str | None] = dict(dotenv_values(env_file)) if isinstance(env_file, str) else {}
     write = out.write
     write(f"{_versions()}\n")
-    write(f"executable: {sys.argv[0] if sys.argv and sys.argv[0] else sys.executable} (python: {sys.executable})\n")
+    write(f"command for client configs: {client_command()}\n")
     try:
         settings = Settings(**init)
     except ValidationError as exc:
@@ -211,8 +215,9 @@ def run_check(argv: Sequence[str], out: TextIO) -> int:
     width = max(len(line.name) for line in lines)
     for line in lines:
         write(f"  {line.name:<{width}}  {line.value}  [{line.source}; {line.env}]\n")
-    write(f"\ndata dir: {settings.data_dir} ({_data_dir_state(settings.data_dir)})\n")
-    emulated = _uses_emulator(settings)
+    emulated = uses_emulator(settings)
+    data_dir = settings.data_dir / "emulator" if emulated else settings.data_dir
+    write(f"\ndata dir: {data_dir} ({_data_dir_state(data_dir)})\n")
     if settings.has_api_key:
         key_from = _lookup(KEY_ENV_NAMES, os.environ) or _lookup(KEY_ENV_NAMES, dotenv) or "a flag"
         write(f"API key: set (from {key_from})\n")

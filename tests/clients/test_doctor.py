@@ -44,7 +44,7 @@ def test_check_on_the_emulator_passes_and_reports_versions_sources_and_data_dir(
     assert "[flag --emulator on;" in line_for(out, "emulator")
     assert "[env GEMINI_MCP_DATA_DIR;" in line_for(out, "data_dir")
     assert "[default;" in line_for(out, "default_model")
-    assert f"data dir: {tmp_path / 'data'}" in out
+    assert f"data dir: {tmp_path / 'data' / 'emulator'}" in out  # the emulator's chains live beside its state
     assert "API key: not set" in out
     assert "emulator" in out.lower()
     assert "7 tools: ask_gemini" in out
@@ -78,6 +78,7 @@ def test_check_makes_a_keyed_call_to_the_configured_endpoint(tmp_path: Path) -> 
         creates = [r for r in emu.requests if r.method == "POST" and r.path.endswith("/interactions")]
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"target: Gemini API at {emu.base_url}" in done.stdout
+    assert f"data dir: {tmp_path / 'data'} (" in done.stdout
     assert len(creates) == 1
     assert creates[0].headers.get("x-goog-api-key") == SECRET_KEY
     assert SECRET_KEY not in done.stdout + done.stderr

@@ -70,7 +70,7 @@ def test_every_manifest_file_is_valid_json() -> None:
 
 def test_the_console_script_the_manifests_run_is_the_packages_entry_point() -> None:
     scripts: dict[str, str] = pyproject()["project"]["scripts"]
-    # uvx <name> runs the console script of the same name from the PyPI package of that name.
+    # Registry clients run `uvx <identifier>`: the console script must carry the distribution name.
     assert console_script() == project_name() == "gemini-mcp"
     module, _, attr = scripts["gemini-mcp"].partition(":")
     imported = __import__(module, fromlist=[attr])
@@ -84,8 +84,9 @@ def test_client_config_launches_the_package_with_real_env_names(filename: str) -
     other_key = "servers" if root_key == "mcpServers" else "mcpServers"
     assert other_key not in config, f"{filename} uses `{root_key}` at the top level, not `{other_key}`"
     entry = config[root_key]["gemini"]
-    assert entry["command"] == "uvx"
-    assert entry["args"] == [console_script()]
+    # The installed console script (PyPI's `gemini-mcp` is another project, so no `uvx gemini-mcp` here).
+    assert entry["command"] == console_script()
+    assert entry["args"] == []
     assert entry.get("type", "stdio") == "stdio"
     env: dict[str, str] = entry["env"]
     assert set(env) <= known_env_names(), f"unknown env names in {filename}: {set(env) - known_env_names()}"
@@ -111,8 +112,8 @@ def test_claude_code_add_lines_use_the_console_script_and_real_env_names() -> No
     assert len(stdio) == 2
     for command in stdio:
         launched = command[command.index("--") + 1 :]
-        assert launched[:2] == ["uvx", console_script()]
-        assert set(launched[2:]) <= {"--emulator"}
+        assert launched[0] == f"$(command -v {console_script()})"  # the absolute path, expanded by the shell
+        assert set(launched[1:]) <= {"--emulator"}
         options = command[3 : command.index("--")]
         envs = [options[i + 1] for i, opt in enumerate(options) if opt in {"--env", "-e"}]
         assert {item.partition("=")[0] for item in envs} <= known_env_names()
