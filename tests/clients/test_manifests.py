@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -193,21 +195,20 @@ def test_mcpb_validator_accepts_the_manifest_and_rejects_a_broken_copy(node_tool
     assert "author" in bad.stdout + bad.stderr
 
 
-def test_mcpb_bundle_packs_with_the_package_inside(node_tools: NodeTools, tmp_path: Path) -> None:
-    stage = tmp_path / "bundle"
-    stage.mkdir()
-    (stage / "manifest.json").write_text((MANIFESTS / "mcpb" / "manifest.json").read_text(encoding="utf-8"), "utf-8")
-    for name in ("pyproject.toml", "README.md"):
-        (stage / name).write_text((REPO / name).read_text(encoding="utf-8"), encoding="utf-8")
-    for source in (REPO / "gemini_mcp").rglob("*.py"):
-        target = stage / source.relative_to(REPO)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(source.read_bytes())
+def test_mcpb_pack_script_builds_a_bundle_with_the_package_inside(node_tools: NodeTools, tmp_path: Path) -> None:
     output = tmp_path / "gemini-mcp.mcpb"
-    packed = node_tools.run(*MCPB_VALIDATOR, ["pack", str(stage), str(output)], timeout=180)
-    assert packed.returncode == 0, packed.stdout + packed.stderr
+    packer = f"{node_tools.node} {node_tools.script(*MCPB_VALIDATOR)}"
+    env = {**os.environ, "MCPB": packer}
+    done = subprocess.run(
+        ["bash", str(MANIFESTS / "mcpb" / "pack.sh"), str(output)],
+        capture_output=True, text=True, encoding="utf-8", timeout=300, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Manifest schema validation passes" in done.stdout
     with zipfile.ZipFile(output) as bundle:
         names = set(bundle.namelist())
         inside = json.loads(bundle.read("manifest.json"))
-    assert {"manifest.json", "pyproject.toml", "gemini_mcp/__main__.py", "gemini_mcp/cli.py"} <= names
-    assert inside["version"] == project_version()
+    assert {"manifest.json", "pyproject.toml", "README.md", "gemini_mcp/__main__.py", "gemini_mcp/cli.py"} <= names
+    assert "gemini_mcp/emulator/__init__.py" in names
+    assert not any("__pycache__" in name for name in names)
+    assert inside == load("mcpb/manifest.json")
