@@ -107,16 +107,24 @@ class GenAIBackend:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._client: Any = None
+        self._interactions_api: Any = None
         self._lock = anyio.Lock()
 
     async def _interactions(self) -> Any:
-        if self._client is None:
+        if self._interactions_api is None:
             if not self._settings.has_api_key:
                 raise errors.MissingApiKeyError()
             async with self._lock:
-                if self._client is None:
-                    self._client = await anyio.to_thread.run_sync(_build_client, self._settings)
-        return self._client.aio.interactions
+                if self._interactions_api is None:
+                    # Importing google.genai and its lazily loaded interactions client takes seconds on a busy
+                    # machine: do it in a worker thread so the event loop keeps serving meanwhile.
+                    self._client, self._interactions_api = await anyio.to_thread.run_sync(_build_client, self._settings)
+        return self._interactions_api
+
+    async def warm_up(self) -> None:
+        """Import and build the SDK client ahead of the first call (no-op without a key)."""
+        if self._settings.has_api_key:
+            await self._interactions()
 
     async def create(self, request: CreateRequest) -> InteractionData:
         api = await self._interactions()
@@ -156,7 +164,7 @@ class GenAIBackend:
 
     async def aclose(self) -> None:
         if self._client is not None:
-            client, self._client = self._client, None
+            client, self._client, self._interactions_api = self._client, None, None
             await client.aio.aclose()
 
     async def _call(self, make: Callable[[], Awaitable[_T]]) -> _T:
@@ -182,7 +190,7 @@ class GenAIBackend:
                 raise translated from exc
 
 
-def _build_client(settings: Settings) -> Any:
+def _build_client(settings: Settings) -> tuple[Any, Any]:
     from google import genai
     from google.genai import types
 
@@ -199,7 +207,8 @@ def _build_client(settings: Settings) -> Any:
     if settings.base_url:
         options["base_url"] = settings.base_url
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
-    return genai.Client(api_key=api_key, http_options=types.HttpOptions(**options))
+    client = genai.Client(api_key=api_key, http_options=types.HttpOptions(**options))
+    return client, client.aio.interactions
 
 
 async def _iterate(stream: Any) -> AsyncIterator[InteractionEvent]:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 from anyio.abc import TaskGroup
 
 from gemini_mcp import errors
 from gemini_mcp.gemini import RUNNING_STATUSES as _RUNNING
-from gemini_mcp.gemini import GeminiBackend, InteractionData, InteractionEvent
+from gemini_mcp.gemini import GeminiBackend, InteractionData, InteractionEvent, as_dict, as_list
 from gemini_mcp.store import InteractionRecord, Store, now
 
 logger = logging.getLogger(__name__)
@@ -84,29 +85,27 @@ class Watcher:
         backoff = MIN_BACKOFF
         try:
             while record.status in _RUNNING:
-                progressed = False
+                cursor = record.event_cursor
                 try:
-                    async for event in self.backend.stream(record.id, last_event_id=record.event_cursor):
-                        progressed = True
-                        if event.status and event.status not in _RUNNING:
-                            break  # the final state (with the output) comes from get() below, in one write
-                        await self._apply_event(record, event, tracked)
-                    await self._apply_final(record, await self.backend.get(record.id), tracked)
+                    if await self._stream_once(record, tracked):
+                        continue  # the stream dropped after new events: resume from the cursor at once
                 except errors.NotFoundError as err:
-                    record.status = "failed"
-                    record.error = (
-                        f"Interaction {record.id} no longer exists on Gemini ({err}). {errors.RETENTION_HINT}"
-                    )
-                    await self._save(record, tracked)
+                    await self._forgotten(record, tracked, err)
                     return
                 except errors.GeminiMcpError as err:
                     logger.warning("Following %s failed (%s); polling in %.1f s", record.id, err, backoff)
                     await anyio.sleep(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)
-                    await self._poll(record, tracked)
+                    try:
+                        await self._apply_final(record, await self.backend.get(record.id), tracked)
+                    except errors.NotFoundError as gone:
+                        await self._forgotten(record, tracked, gone)
+                        return
+                    except errors.GeminiMcpError as poll_err:
+                        logger.info("Polling %s failed: %s", record.id, poll_err)
                     continue
-                if record.status in _RUNNING:
-                    if progressed:
+                if record.status in _RUNNING:  # the stream ended cleanly but the job runs on
+                    if record.event_cursor != cursor:
                         backoff = MIN_BACKOFF
                     await anyio.sleep(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)
@@ -114,13 +113,26 @@ class Watcher:
             self._tracked.pop(record.id, None)
             self._signal(tracked)
 
-    async def _poll(self, record: InteractionRecord, tracked: _Tracked) -> None:
+    async def _stream_once(self, record: InteractionRecord, tracked: _Tracked) -> bool:
+        """Stream from the cursor, then read the final state. True: dropped after new events (resume now)."""
+        start = record.event_cursor
         try:
-            await self._apply_final(record, await self.backend.get(record.id), tracked)
-        except errors.NotFoundError:
+            async for event in self.backend.stream(record.id, last_event_id=record.event_cursor):
+                if event.status and event.status not in _RUNNING:
+                    break  # the final state (with the output) comes from get() below, in one write
+                await self._apply_event(record, event, tracked)
+        except errors.UpstreamError as err:
+            if record.event_cursor != start and not isinstance(err, errors.RateLimitedError):
+                logger.info("Stream of %s dropped after %s (%s); resuming", record.id, record.event_cursor, err)
+                return True
             raise
-        except errors.GeminiMcpError as err:
-            logger.info("Polling %s failed: %s", record.id, err)
+        await self._apply_final(record, await self.backend.get(record.id), tracked)
+        return False
+
+    async def _forgotten(self, record: InteractionRecord, tracked: _Tracked, err: errors.NotFoundError) -> None:
+        record.status = "failed"
+        record.error = f"Interaction {record.id} no longer exists on Gemini ({err}). {errors.RETENTION_HINT}"
+        await self._save(record, tracked)
 
     async def _apply_event(self, record: InteractionRecord, event: InteractionEvent, tracked: _Tracked) -> None:
         if event.event_id:
@@ -142,6 +154,9 @@ class Watcher:
             record.usage = data.usage
         if data.steps:
             record.steps = data.steps
+            summaries = thought_summaries(data.steps)
+            if summaries:
+                record.progress = summaries  # authoritative: also covers events missed while polling
         if data.errors:
             record.error = "; ".join(data.errors)
         elif data.status == "completed":
@@ -156,3 +171,14 @@ class Watcher:
             record.status = stored.status
         await self.store.save_interaction(record)
         self._signal(tracked)
+
+
+def thought_summaries(steps: list[dict[str, Any]]) -> list[str]:
+    """The text of every thought summary in an interaction's steps, in order."""
+    out: list[str] = []
+    for step in steps:
+        if step.get("type") == "thought":
+            for part in map(as_dict, as_list(step.get("summary"))):
+                if part.get("type") == "text" and str(part.get("text", "")).strip():
+                    out.append(str(part["text"]).strip())
+    return out

@@ -60,6 +60,7 @@ def make_lifespan(
         try:
             async with anyio.create_task_group() as task_group:
                 await watcher.run(task_group)
+                task_group.start_soon(_warm_up, the_backend)
                 try:
                     yield AppState(
                         settings=settings,
@@ -79,6 +80,21 @@ def make_lifespan(
                     await the_store.close()
 
     return lifespan
+
+
+WARM_UP_DELAY = 1.0
+
+
+async def _warm_up(backend: GeminiBackend) -> None:
+    """Load the Gemini SDK shortly after start-up, so the first call does not pay for it (start-up still doesn't)."""
+    warm = getattr(backend, "warm_up", None)
+    if warm is None:
+        return
+    await anyio.sleep(WARM_UP_DELAY)
+    try:
+        await warm()
+    except Exception:  # a failure here resurfaces, with its proper message, on the first real call
+        logger.debug("SDK warm-up failed", exc_info=True)
 
 
 def state(ctx: Context[AppState, Any]) -> AppState:
