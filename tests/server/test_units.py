@@ -1,0 +1,75 @@
+"""Plain functions: model choice, paging, error translation details."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gemini_mcp import errors
+from gemini_mcp.config import Settings
+from gemini_mcp.conversations import resolve_model
+from gemini_mcp.gemini import interaction_from_dict
+from gemini_mcp.shaping import citations, function_calls, page
+
+
+def settings(tmp_path: Path, **values: object) -> Settings:
+    return Settings.model_validate({"api_key": None, "data_dir": tmp_path, **values})
+
+
+@pytest.mark.parametrize("model", ["gemini-2.0-flash", "gemini-1.5-pro", "models/gemini-1.5-flash-8b"])
+def test_deprecated_models_are_replaced_with_a_note(tmp_path: Path, model: str) -> None:
+    chosen, notes = resolve_model(settings(tmp_path), model)
+    assert chosen == "gemini-3-flash-preview"
+    assert len(notes) == 1 and "deprecated" in notes[0]
+
+
+def test_current_models_pass_unchanged_and_the_default_fills_in(tmp_path: Path) -> None:
+    assert resolve_model(settings(tmp_path), "gemini-2.5-pro") == ("gemini-2.5-pro", [])
+    assert resolve_model(settings(tmp_path, default_model="gemini-2.5-flash"), None) == ("gemini-2.5-flash", [])
+
+
+def test_a_substituted_default_must_still_be_allowed(tmp_path: Path) -> None:
+    with pytest.raises(errors.ModelNotAllowedError) as caught:
+        resolve_model(settings(tmp_path, allowed_models=["gemini-2.5-pro"]), "gemini-2.0-flash")
+    assert caught.value.allowed == ["gemini-2.5-pro"]
+
+
+def test_paging_walks_the_text_exactly_once() -> None:
+    text = "x" * 250
+    assert page(text, 0, 100) == ("x" * 100, 100)
+    assert page(text, 200, 100) == ("x" * 50, None)
+    assert page(text, 300, 100) == ("", None)
+    assert page("", 0, 100) == ("", None)
+
+
+def test_citations_and_function_calls_are_read_from_steps() -> None:
+    steps = [
+        {"type": "function_call", "id": "old", "name": "f", "arguments": {}},
+        {"type": "user_input", "content": []},
+        {
+            "type": "model_output",
+            "content": [
+                {
+                    "type": "text",
+                    "text": "See [1].",
+                    "annotations": [
+                        {"type": "url_citation", "url": "https://a.example/", "title": "A"},
+                        {"type": "url_citation", "url": "https://a.example/", "title": "A"},
+                    ],
+                }
+            ],
+        },
+        {"type": "function_call", "id": "c1", "name": "get_weather", "arguments": {"city": "Oslo"}},
+    ]
+    assert [(c.url, c.title) for c in citations(steps)] == [("https://a.example/", "A")]
+    assert [(f.id, f.name, f.arguments) for f in function_calls(steps)] == [("c1", "get_weather", {"city": "Oslo"})]
+    assert interaction_from_dict({"id": "v1", "status": "completed", "steps": steps}).text == "See [1]."
+
+
+def test_rate_limit_message_without_a_known_delay() -> None:
+    assert str(errors.RateLimitedError(None)) == "Gemini rate limit or quota exceeded. Retry in a minute."
+    assert (
+        str(errors.RateLimitedError(2.5, "x"))
+        == "Gemini rate limit or quota exceeded. Retry after 2.5 s. Gemini said: x"
+    )
