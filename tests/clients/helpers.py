@@ -107,6 +107,7 @@ class HttpServer:
     url: str
     process: subprocess.Popen[str]
     log: list[str]
+    reader: threading.Thread | None = None
 
     @property
     def port(self) -> int:
