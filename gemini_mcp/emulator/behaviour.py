@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from .catalog import is_image_model
 from .config import EmulatorConfig
 from .inputs import Turn, user_texts
-from .jsontypes import as_dict
+from .jsontypes import as_dict, as_list
 from .planner import build_plan, model_times, research_times, usage_for
+from .png import png_base64
 from .replies import Reply, StepSpec, reply_text, text_step, thinking_summary, thought_step
 from .research import research_reply
+from .schema_instance import instance
 from .state import Interaction, PlannedEvent
+from .tools import cite, function_calls, run_builtin_tools, subject_of
 
 JsonDict = dict[str, Any]
+IMAGE_TOKENS = 1290
 
 
 def _dict(value: object) -> JsonDict:
     return as_dict(value) or {}
+
+
+def json_schema(request: JsonDict) -> JsonDict | None:
+    """The JSON schema of ``response_format``: a raw schema, ``{type:text, schema:{...}}``, or a list of those."""
+    raw = request.get("response_format")
+    for candidate in as_list(raw) or [raw]:
+        node = as_dict(candidate)
+        if node is None:
+            continue
+        nested = as_dict(node.get("schema"))
+        if nested is not None:
+            return nested
+        if node.get("type") not in ("text", "image", "audio", "video") or "properties" in node:
+            return node
+    return None
 
 
 def model_reply(inter: Interaction, chain: list[Interaction], turn: Turn) -> Reply:
@@ -28,9 +49,34 @@ def model_reply(inter: Interaction, chain: list[Interaction], turn: Turn) -> Rep
     if gen.get("thinking_summaries") == "auto":
         thought_text = thinking_summary(turn, gen.get("thinking_level"))
         specs.append(thought_step(thought_text, f"{inter.id}:thought"))
-    text = reply_text(turn, history, len(chain) + 1, inter.model or "model")
-    specs.append(text_step(text))
-    return Reply(steps=specs, output_text=text, thought_text=thought_text)
+    if not turn.function_results:
+        calls = function_calls(request.get("tools"), gen.get("tool_choice"), turn.prompt, inter.id)
+        if calls is not None:
+            text = json.dumps([s.start for s in calls.steps])
+            return Reply(specs + calls.steps, status="requires_action", output_text=text, thought_text=thought_text)
+    run = run_builtin_tools(request.get("tools"), turn.prompt, inter.id)
+    specs.extend(run.steps)
+    schema = json_schema(request)
+    annotations: list[JsonDict] = []
+    if schema is not None:
+        text = json.dumps(instance(schema, subject=subject_of(turn.prompt)), ensure_ascii=False)
+    elif request.get("response_mime_type") == "application/json":
+        text = json.dumps({"answer": reply_text(turn, history, len(chain) + 1, inter.model or "model")})
+    else:
+        text = reply_text(turn, history, len(chain) + 1, inter.model or "model")
+        if run.notes:
+            text += " " + " ".join(run.notes)
+        text, annotations = cite(text, run.citations)
+    answer = text_step(text, annotations)
+    reply = Reply(specs, output_text=text, thought_text=thought_text, grounding=run.counts)
+    reply.tool_tokens = 40 * len(run.steps)
+    if is_image_model(inter.model):
+        answer.deltas.append(
+            {"type": "image", "mime_type": "image/png", "data": png_base64(f"{inter.id}:{turn.prompt}")}
+        )
+        reply.image_tokens = IMAGE_TOKENS
+    reply.steps.append(answer)
+    return reply
 
 
 def plan_for(inter: Interaction, chain: list[Interaction], turn: Turn, config: EmulatorConfig) -> list[PlannedEvent]:

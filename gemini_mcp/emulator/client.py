@@ -8,15 +8,30 @@ from .config import Fault
 
 
 class EmulatorClient:
+    """Control an emulator by URL. Usable as a context manager; ``close()`` frees its connection."""
+
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
+        self._http: Any = None
+
+    def __enter__(self) -> EmulatorClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
 
     def _call(self, method: str, path: str, json: Any = None) -> Any:
-        import httpx  # deferred: keeps `import gemini_mcp.emulator` light
+        if self._http is None:
+            import httpx  # deferred: keeps `import gemini_mcp.emulator` light
 
-        with httpx.Client(base_url=self.base_url, timeout=self._timeout) as http:
-            response = http.request(method, path, json=json)
+            self._http = httpx.Client(base_url=self.base_url, timeout=self._timeout)
+        response = self._http.request(method, path, json=json)
         if response.status_code != 200:
             raise RuntimeError(f"emulator control call {method} {path} failed: {response.status_code} {response.text}")
         return response.json()

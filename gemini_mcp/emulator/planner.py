@@ -12,7 +12,7 @@ JsonDict = dict[str, Any]
 
 def usage_for(inter: Interaction, reply: Reply, input_text: str, history_tokens: int) -> JsonDict:
     input_tokens = tokens(input_text) + history_tokens
-    output_tokens = tokens(reply.output_text)
+    output_tokens = tokens(reply.output_text) + reply.image_tokens
     thought_tokens = tokens(reply.thought_text)
     usage: JsonDict = {
         "total_input_tokens": input_tokens,
@@ -22,8 +22,12 @@ def usage_for(inter: Interaction, reply: Reply, input_text: str, history_tokens:
         "total_tool_use_tokens": reply.tool_tokens,
         "total_tokens": input_tokens + output_tokens + thought_tokens + reply.tool_tokens,
         "input_tokens_by_modality": [{"modality": "text", "tokens": input_tokens}],
-        "output_tokens_by_modality": [{"modality": "text", "tokens": output_tokens}],
+        "output_tokens_by_modality": [{"modality": "text", "tokens": output_tokens - reply.image_tokens}],
     }
+    if reply.image_tokens:
+        usage["output_tokens_by_modality"].append({"modality": "image", "tokens": reply.image_tokens})
+    if reply.grounding:
+        usage["grounding_tool_count"] = [{"type": k, "count": v} for k, v in reply.grounding.items()]
     return usage
 
 

@@ -38,6 +38,8 @@ class Reply:
     output_text: str = ""
     thought_text: str = ""
     tool_tokens: int = 0
+    grounding: dict[str, int] = field(default_factory=dict[str, int])
+    image_tokens: int = 0
 
 
 def tokens(text: str) -> int:

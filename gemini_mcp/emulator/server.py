@@ -76,6 +76,27 @@ class Emulator:
         asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=10)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, woken by an event instead of a 0.1 s polling tick (quicker stop in tests)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._exit = asyncio.Event()
+
+    def stop(self) -> None:
+        self.should_exit = True
+        self._exit.set()
+
+    async def main_loop(self) -> None:
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 10) % 864000  # on_tick refreshes the Date header when counter % 10 == 0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exit.wait(), 1.0)
+            should_exit = await self.on_tick(counter)
+
+
 def _open_persistence(config: EmulatorConfig) -> Persistence | None:
     if config.state_path is None:
         return None
@@ -108,7 +129,7 @@ async def running_emulator(config: EmulatorConfig | None = None) -> AsyncGenerat
             inter.advance()
     sock = _listen(config.host, config.port)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             build_app(store),
             log_config=None,
@@ -131,7 +152,7 @@ async def running_emulator(config: EmulatorConfig | None = None) -> AsyncGenerat
         yield Emulator(store, f"http://{host}:{port}", asyncio.get_running_loop(), serving)
     finally:
         store.shutdown()
-        server.should_exit = True
+        server.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await serving
         scheduler.cancel()

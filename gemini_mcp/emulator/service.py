@@ -62,6 +62,8 @@ def create(store: Store, body: JsonDict, api_version: str) -> Interaction:
         raise ApiError(404, f"Interaction {prev_id} was not found (previous_interaction_id).")
     steps = normalise_input(body.get("input"))
     turn = summarise(steps)
+    if prev_id is not None and turn.function_results:
+        check_call_ids(store.interactions[prev_id], turn.function_results)
     inter = Interaction(
         id=new_interaction_id(),
         request=body,
@@ -76,6 +78,18 @@ def create(store: Store, body: JsonDict, api_version: str) -> Interaction:
     inter.plan = plan_for(inter, store.chain(inter), turn, store.config)
     store.add(inter, stored=body.get("store") is not False)
     return inter
+
+
+def check_call_ids(previous: Interaction, results: list[JsonDict]) -> None:
+    """function_result steps must answer function_call steps of the previous interaction."""
+    calls = {str(s.get("id")) for s in previous.steps if s.get("type") == "function_call"}
+    for result in results:
+        if calls and str(result.get("call_id")) not in calls:
+            raise ApiError(
+                400,
+                f"function_result call_id {result.get('call_id')!r} does not match any function_call of "
+                f"interaction {previous.id} (expected one of: {', '.join(sorted(calls))}).",
+            )
 
 
 def cancel(store: Store, interaction_id: str) -> Interaction:

@@ -14,6 +14,7 @@ import anyio
 import pytest
 from google.genai import _interactions as gi
 
+from gemini_mcp.cli import main as cli_main
 from gemini_mcp.emulator import EmulatorClient, EmulatorConfig, Fault, running_emulator
 
 from .helpers import AGENT, MODEL, make_client
@@ -114,7 +115,8 @@ def test_cli_runs_standalone_with_state(tmp_path: Path, monkeypatch: pytest.Monk
         monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
         client = make_client(None, api_key=None)
         first = client.interactions.create(model=MODEL, input="Hi, my name is Phil.")
-        EmulatorClient(base_url).add_fault(Fault(kind="status", status=503))
+        with EmulatorClient(base_url) as control:
+            control.add_fault(Fault(kind="status", status=503))
         with pytest.raises(gi.InternalServerError):
             client.interactions.get(first.id)
         wrong = make_client(base_url, api_key="wrong")  # keep a reference: a dropped Client closes its pool
@@ -135,14 +137,10 @@ def test_cli_runs_standalone_with_state(tmp_path: Path, monkeypatch: pytest.Monk
         _stop(proc2)
 
 
-def test_cli_rejects_bad_arguments() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "gemini_mcp", "emulator", "--port", "70000"],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert "--port must be between 0 and 65535" in result.stderr
-    assert result.stdout == ""
+def test_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli_main(["emulator", "--port", "70000"])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert "--port must be between 0 and 65535" in err
+    assert out == ""
