@@ -113,7 +113,12 @@ class Interactions:
             return CancelResult(
                 interaction_id=record.id, status=record.status, note="It had already stopped; nothing to cancel."
             )
-        data = await self.backend.cancel(record.id)
+        try:
+            data = await self.backend.cancel(record.id)
+        except errors.InvalidRequestError:
+            data = await self.backend.get(record.id)  # it finished on Gemini before the cancel arrived
+            if data.running:
+                raise
         record = await self.load(owner, interaction_id)
         record.status = data.status
         if data.text:

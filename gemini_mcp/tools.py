@@ -38,6 +38,9 @@ ConversationId = Annotated[
     Field(description="Continue this conversation (an id returned earlier). Omit to start a new conversation."),
 ]
 InteractionId = Annotated[str, Field(min_length=1, description="An interaction_id returned by an earlier call.")]
+Status = Literal[
+    "in_progress", "queued", "requires_action", "completed", "failed", "cancelled", "incomplete", "budget_exceeded"
+]
 Limit = Annotated[int, Field(ge=1, le=200, description="How many to return, most recent first.")]
 
 GEMINI_CALL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
@@ -150,9 +153,7 @@ async def cancel_interaction(interaction_id: InteractionId, ctx: Ctx) -> Annotat
 
 async def list_interactions(
     ctx: Ctx,
-    status: Annotated[
-        str | None, Field(description="Only this status, e.g. in_progress, completed, failed, cancelled.")
-    ] = None,
+    status: Annotated[Status | None, Field(description="Only interactions with this status.")] = None,
     limit: Limit = 20,
 ) -> Annotated[CallToolResult, InteractionList]:
     """List your recent interactions (chat turns and research runs) from this server's store."""
