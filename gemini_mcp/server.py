@@ -14,6 +14,7 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 
 from gemini_mcp import __version__
+from gemini_mcp.calllog import log_tool_calls
 from gemini_mcp.config import Settings
 from gemini_mcp.conversations import Conversations
 from gemini_mcp.gemini import GeminiBackend, GenAIBackend
@@ -125,4 +126,5 @@ def build_server(
     tools.register(server)
     resources.register(server, settings)
     register_prompts(server)
+    server.middleware.append(log_tool_calls)
     return server

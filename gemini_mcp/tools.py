@@ -7,8 +7,6 @@ matches the advertised output model. Errors from the services are `GeminiMcpErro
 
 from __future__ import annotations
 
-import logging
-import time
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
@@ -30,8 +28,6 @@ from gemini_mcp.models import (
 )
 from gemini_mcp.server import AppState, owner, state
 
-logger = logging.getLogger(__name__)
-
 Ctx = Context[AppState, Any]
 ConversationId = Annotated[
     str | None,
@@ -47,8 +43,7 @@ GEMINI_CALL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idem
 READ_LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
-def _result(model: BaseModel, started: float, tool: str) -> CallToolResult:
-    logger.info("tool %s ok in %.0f ms", tool, (time.perf_counter() - started) * 1000)
+def _result(model: BaseModel) -> CallToolResult:
     render = getattr(model, "render", None)
     text = str(render()) if callable(render) else model.model_dump_json()
     return CallToolResult(
@@ -78,7 +73,6 @@ async def ask_gemini(
     it (the server keeps the chain, so Gemini remembers earlier turns). system_instruction, model and
     generation settings given once are remembered for later turns of the same conversation.
     """
-    started = time.perf_counter()
     settings = {
         "model": model,
         "system_instruction": system_instruction,
@@ -87,7 +81,7 @@ async def ask_gemini(
         "max_output_tokens": max_output_tokens,
     }
     turn = Turn(prompt=prompt, conversation_id=conversation_id, settings=settings)
-    return _result(await state(ctx).conversations.ask(owner(), turn), started, "ask_gemini")
+    return _result(await state(ctx).conversations.ask(owner(), turn))
 
 
 async def start_deep_research(
@@ -106,7 +100,6 @@ async def start_deep_research(
     The run takes minutes and produces a cited report. Follow it with get_interaction(interaction_id,
     wait_seconds=...) until done is true; stop it with cancel_interaction. It keeps running if you disconnect.
     """
-    started = time.perf_counter()
     app = state(ctx)
     conversation, record = await app.conversations.start_research(
         owner(), query, agent=agent, conversation_id=conversation_id, thinking_summaries=thinking_summaries
@@ -115,7 +108,7 @@ async def start_deep_research(
     result = ResearchStarted(
         interaction_id=record.id, conversation_id=conversation.id, agent=record.agent or "", status=record.status
     )
-    return _result(result, started, "start_deep_research")
+    return _result(result)
 
 
 async def get_interaction(
@@ -134,7 +127,6 @@ async def get_interaction(
     With wait_seconds it waits (sending progress notifications) until the interaction ends or the time is up.
     Long output comes in pages: call again with offset=next_offset, or read the report_uri resource.
     """
-    started = time.perf_counter()
 
     async def progress(value: float, message: str) -> None:
         await ctx.report_progress(value, total=None, message=message)
@@ -142,13 +134,12 @@ async def get_interaction(
     result = await state(ctx).interactions.get(
         owner(), interaction_id, wait_seconds=wait_seconds, offset=offset, max_chars=max_chars, progress=progress
     )
-    return _result(result, started, "get_interaction")
+    return _result(result)
 
 
 async def cancel_interaction(interaction_id: InteractionId, ctx: Ctx) -> Annotated[CallToolResult, CancelResult]:
     """Cancel a running background interaction (e.g. a Deep Research run) and return its status."""
-    started = time.perf_counter()
-    return _result(await state(ctx).interactions.cancel(owner(), interaction_id), started, "cancel_interaction")
+    return _result(await state(ctx).interactions.cancel(owner(), interaction_id))
 
 
 async def list_interactions(
@@ -157,15 +148,11 @@ async def list_interactions(
     limit: Limit = 20,
 ) -> Annotated[CallToolResult, InteractionList]:
     """List your recent interactions (chat turns and research runs) from this server's store."""
-    started = time.perf_counter()
-    return _result(
-        await state(ctx).interactions.list(owner(), status=status, limit=limit), started, "list_interactions"
-    )
+    return _result(await state(ctx).interactions.list(owner(), status=status, limit=limit))
 
 
 async def list_conversations(ctx: Ctx, limit: Limit = 20) -> Annotated[CallToolResult, ConversationList]:
     """List your conversations: id, title (the first prompt), turns, last interaction, last update."""
-    started = time.perf_counter()
     conversations = await state(ctx).store.list_conversations(owner(), limit)
     result = ConversationList(
         conversations=[
@@ -181,7 +168,7 @@ async def list_conversations(ctx: Ctx, limit: Limit = 20) -> Annotated[CallToolR
             for c in conversations
         ]
     )
-    return _result(result, started, "list_conversations")
+    return _result(result)
 
 
 async def delete_conversation(
@@ -192,10 +179,9 @@ async def delete_conversation(
     ] = False,
 ) -> Annotated[CallToolResult, DeleteResult]:
     """Forget a conversation on this server; with delete_remote, also delete its interactions on Gemini."""
-    started = time.perf_counter()
     deleted, failures = await state(ctx).conversations.delete(owner(), conversation_id, delete_remote=delete_remote)
     result = DeleteResult(conversation_id=conversation_id, deleted=True, remote_deleted=deleted, remote_errors=failures)
-    return _result(result, started, "delete_conversation")
+    return _result(result)
 
 
 def register(server: MCPServer[AppState]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,17 @@ def test_settings_read_the_sdk_key_variables_and_never_show_the_key(
     assert Settings().allowed_models == ["a", "b"]
     assert Settings(data_dir=tmp_path / "flag").data_dir == tmp_path / "flag"
     assert Settings().data_dir == tmp_path / "d"
+
+
+async def test_each_tool_call_is_logged_once_without_argument_values(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gemini_mcp.calls")
+    async with open_client(settings) as client:
+        await client.call_tool("ask_gemini", {"prompt": "my secret plan", "temperature": 0.5})
+        await client.call_tool("get_interaction", {"interaction_id": "v1_nope"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "gemini_mcp.calls"]
+    assert len(lines) == 2
+    assert lines[0].startswith("tool ask_gemini(prompt,temperature) ok in ")
+    assert lines[1].startswith("tool get_interaction(interaction_id) error in ")
+    assert not any("secret" in line or "v1_nope" in line for line in lines)
