@@ -51,7 +51,8 @@ def check_key(store: Store, headers: dict[str, str]) -> None:
     expected = store.config.api_key
     if expected is not None and key != expected:
         # Google answers a wrong Gemini API key with 400 INVALID_ARGUMENT + ErrorInfo reason API_KEY_INVALID
-        # (not 401/403), so the SDK raises BadRequestError; we do the same.
+        # (not 401 or 403; see the bodies quoted in google-gemini/gemini-cli#4690 and
+        # cequence-io/openai-scala-client#109), so the SDK raises BadRequestError. We do the same.
         raise ApiError(400, "API key not valid. Please pass a valid API key.", details=invalid_key_details())
 
 

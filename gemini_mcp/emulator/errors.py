@@ -100,5 +100,10 @@ def invalid_key_details() -> list[dict[str, Any]]:
             "reason": "API_KEY_INVALID",
             "domain": "googleapis.com",
             "metadata": {"service": "generativelanguage.googleapis.com"},
-        }
+        },
+        {
+            "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+            "locale": "en-US",
+            "message": "API key not valid. Please pass a valid API key.",
+        },
     ]

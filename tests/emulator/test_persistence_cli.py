@@ -15,7 +15,7 @@ import pytest
 from google.genai import _interactions as gi
 
 from gemini_mcp.cli import main as cli_main
-from gemini_mcp.emulator import EmulatorClient, EmulatorConfig, Fault, running_emulator
+from gemini_mcp.emulator import EmulatorClient, EmulatorConfig, EmulatorThread, Fault, running_emulator
 
 from .helpers import AGENT, MODEL, make_client
 
@@ -127,14 +127,12 @@ def test_cli_runs_standalone_with_state(tmp_path: Path, monkeypatch: pytest.Monk
     finally:
         err = _stop(proc)
     assert "Traceback" not in err, err
-    proc2, base_url2 = _start_cli("--state-path", str(state))
-    try:
-        client = make_client(base_url2)
+    # the state file the CLI wrote is read by a library-started emulator (one subprocess keeps this test quick)
+    with EmulatorThread(EmulatorConfig(state_path=state)) as emu:
+        client = make_client(emu.base_url)
         second = client.interactions.create(model=MODEL, input="What is my name?", previous_interaction_id=first.id)
         assert "Your name is Phil." in second.output_text
         client.close()
-    finally:
-        _stop(proc2)
 
 
 def test_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
@@ -144,3 +142,10 @@ def test_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     out, err = capsys.readouterr()
     assert "--port must be between 0 and 65535" in err
     assert out == ""
+
+
+def test_importing_the_emulator_does_not_import_google_genai() -> None:
+    code = "import sys, gemini_mcp.emulator; print('google.genai' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
