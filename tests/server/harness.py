@@ -35,10 +35,10 @@ def make_settings(data_dir: Path, base_url: str | None, **overrides: object) -> 
 
 
 @asynccontextmanager
-async def open_client(settings: Settings) -> AsyncIterator[Client]:
+async def open_client(settings: Settings, mode: str = "auto") -> AsyncIterator[Client]:
     """An in-memory MCP client on a fresh server, opened inside the test: the server lifespan owns a task
     group, which must be entered and left in the same task (pytest-asyncio fixtures do not guarantee that)."""
-    async with Client(build_server(settings), raise_exceptions=True) as c:
+    async with Client(build_server(settings), raise_exceptions=True, mode=mode) as c:  # type: ignore[arg-type]
         yield c
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import anyio
+import pytest
 from mcp.types import TextResourceContents
 
 from gemini_mcp.config import Settings
@@ -14,15 +15,16 @@ from gemini_mcp.emulator.server import Emulator
 from .harness import creates, data, make_settings, open_client, text
 
 
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_research_is_followed_to_completion_with_progress_and_its_report_paged(
-    settings: Settings, emulator: Emulator
+    settings: Settings, emulator: Emulator, mode: str
 ) -> None:
     updates: list[tuple[float, str | None]] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         updates.append((progress, message))
 
-    async with open_client(settings) as client:
+    async with open_client(settings, mode) as client:
         started = data(await client.call_tool("start_deep_research", {"query": "History of the bicycle"}))
         assert started["status"] in ("in_progress", "queued")
         assert started["agent"] == "deep-research-preview-04-2026"
