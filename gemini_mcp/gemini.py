@@ -191,6 +191,7 @@ class GenAIBackend:
 
 
 def _build_client(settings: Settings) -> tuple[Any, Any]:
+    import httpx
     from google import genai
     from google.genai import types
 
@@ -204,6 +205,9 @@ def _build_client(settings: Settings) -> tuple[Any, Any]:
             max_delay=4.0,
         ),
     }
+    # The watcher holds one pooled connection per running Deep Research stream: under httpx's default
+    # cap (100 connections, 20 kept alive) 100+ running jobs made every other call queue for a connection.
+    options["async_client_args"] = {"limits": httpx.Limits(max_connections=None, max_keepalive_connections=100)}
     if settings.base_url:
         options["base_url"] = settings.base_url
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
