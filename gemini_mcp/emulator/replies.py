@@ -47,16 +47,17 @@ def tokens(text: str) -> int:
 
 
 def chunks(text: str, size: int = 24) -> list[str]:
-    """Split text into stream deltas at word boundaries (concatenation gives the text back)."""
+    """Split text into stream deltas of about ``size`` characters, cutting after a space when possible
+    (concatenating the pieces gives the text back)."""
     out: list[str] = []
-    current = ""
-    for word in re.findall(r"\S+\s*|\s+", text):
-        if current and len(current) + len(word) > size:
-            out.append(current)
-            current = ""
-        current += word
-    if current:
-        out.append(current)
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = text.rfind(" ", start + 1, end + 1)
+            end = cut + 1 if cut > start else end
+        out.append(text[start:end])
+        start = end
     return out or [""]
 
 

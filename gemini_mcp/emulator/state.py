@@ -99,7 +99,10 @@ class Interaction:
         self.changed = asyncio.Event()
 
     def _emit(self, planned: PlannedEvent) -> None:
-        event = copy.deepcopy(planned.data)
+        # Planned data is never mutated: a shallow copy suffices (the interaction head is rewritten below).
+        event = dict(planned.data)
+        if "interaction" in event:
+            event["interaction"] = dict(event["interaction"])
         event["event_id"] = f"evt_{len(self.events) + 1}"
         self.updated = self.created + planned.offset
         self._apply(event)
@@ -142,6 +145,7 @@ class Interaction:
         self.advance(self.created + offset)
 
     def resource(self, *, include_input: bool = False) -> JsonDict:
+        """The Interaction as JSON. It shares nested values with the record: serialise it, don't mutate it."""
         out: JsonDict = {"id": self.id, "object": "interaction", "status": self.status}
         if self.model is not None:
             out["model"] = self.model
@@ -153,12 +157,12 @@ class Interaction:
             out["previous_interaction_id"] = self.previous_interaction_id
         for key in ECHOED:
             if key in self.request:
-                out[key] = copy.deepcopy(self.request[key])
+                out[key] = self.request[key]
         if include_input:
-            out["input"] = copy.deepcopy(self.input_steps)
-        out["steps"] = copy.deepcopy(self.steps)
+            out["input"] = self.input_steps
+        out["steps"] = self.steps
         if self.usage is not None:
-            out["usage"] = copy.deepcopy(self.usage)
+            out["usage"] = self.usage
         return out
 
     def to_json(self) -> JsonDict:
