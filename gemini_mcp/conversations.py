@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import anyio
 
 from gemini_mcp import errors, shaping
 from gemini_mcp.config import Settings
@@ -25,6 +28,9 @@ DEPRECATED_PREFIXES = ("gemini-2.0-", "gemini-1.5-", "gemini-1.0-", "gemini-pro"
 GENERATION_KEYS = ("temperature", "thinking_level", "max_output_tokens")
 #: Turn settings a conversation remembers (issue 4 adds tools, function declarations, ...).
 REMEMBERED_KEYS = ("model", "system_instruction", *GENERATION_KEYS)
+#: Minimum seconds between streamed progress notifications (the first delta goes out at once).
+STREAM_THROTTLE = 0.2
+ProgressFn = Callable[[float, str], Awaitable[None]]
 
 
 @dataclass
@@ -104,7 +110,8 @@ class Conversations:
             id=new_conversation_id(), owner=owner, title=shaping.shorten(title, 60), created=stamp, updated=stamp
         )
 
-    async def ask(self, owner: str, turn: Turn) -> AskResult:
+    async def ask(self, owner: str, turn: Turn, on_progress: ProgressFn | None = None) -> AskResult:
+        """One turn. With `on_progress`, the answer is streamed and text/thought deltas are forwarded."""
         conversation = await self.open(owner, turn.conversation_id, turn.prompt)
         given = {key: value for key, value in turn.settings.items() if value is not None}
         config = {**conversation.config, **given}
@@ -118,7 +125,7 @@ class Conversations:
             system_instruction=config.get("system_instruction"),
             generation_config=generation or None,
         )
-        data = await self._create(request)
+        data = await (self._create(request) if on_progress is None else self._stream(request, on_progress))
         await self._record_turn(conversation, config, data, kind="model", prompt=turn.prompt, model=model)
         return AskResult(
             conversation_id=conversation.id,
@@ -158,6 +165,45 @@ class Conversations:
             raise translate_not_found(
                 err, model=request.model, agent=request.agent, previous=request.previous_interaction_id
             ) from err
+
+    async def _stream(self, request: CreateRequest, on_progress: ProgressFn) -> InteractionData:
+        """Stream the answer, forwarding deltas (throttled), then read the stored interaction for the full result."""
+        parts: list[str] = []
+        pending: list[str] = []
+        received = 0
+        last_sent = -STREAM_THROTTLE
+        streamed = InteractionData(id="", status="in_progress")
+        try:
+            async for event in self.backend.create_stream(request):
+                if event.interaction is not None:
+                    streamed = event.interaction
+                if event.error:
+                    raise errors.UpstreamError(f"Gemini reported an error while answering: {event.error}")
+                piece = event.text or (f"(thinking) {event.thought}\n" if event.thought else "")
+                if not piece:
+                    continue
+                if event.text:
+                    parts.append(event.text)
+                pending.append(piece)
+                received += len(piece)
+                if anyio.current_time() - last_sent >= STREAM_THROTTLE:
+                    await on_progress(float(received), "".join(pending))
+                    pending.clear()
+                    last_sent = anyio.current_time()
+        except errors.NotFoundError as err:
+            raise translate_not_found(
+                err, model=request.model, agent=request.agent, previous=request.previous_interaction_id
+            ) from err
+        if pending:
+            await on_progress(float(received), "".join(pending))
+        streamed.text = "".join(parts)
+        if streamed.id and request.store is not False:
+            try:
+                final = await self.backend.get(streamed.id)  # steps (citations, calls) and usage, authoritative
+                return final if final.text or not streamed.text else streamed
+            except errors.GeminiMcpError as err:
+                logger.info("Reading streamed interaction %s back failed: %s", streamed.id, err)
+        return streamed
 
     async def _record_turn(
         self,

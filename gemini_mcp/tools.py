@@ -7,6 +7,7 @@ matches the advertised output model. Errors from the services are `GeminiMcpErro
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
@@ -51,6 +52,18 @@ def _result(model: BaseModel) -> CallToolResult:
     )
 
 
+def _progress_sink(ctx: Ctx) -> Callable[[float, str], Awaitable[None]] | None:
+    """A progress reporter when the caller sent a progress token (then answers are streamed), else None."""
+    meta = ctx.request_context.meta
+    if not meta or meta.get("progress_token") is None:
+        return None
+
+    async def report(value: float, message: str) -> None:
+        await ctx.report_progress(value, total=None, message=message)
+
+    return report
+
+
 async def ask_gemini(
     prompt: Annotated[str, Field(min_length=1, description="The message for Gemini.")],
     ctx: Ctx,
@@ -81,7 +94,7 @@ async def ask_gemini(
         "max_output_tokens": max_output_tokens,
     }
     turn = Turn(prompt=prompt, conversation_id=conversation_id, settings=settings)
-    return _result(await state(ctx).conversations.ask(owner(), turn))
+    return _result(await state(ctx).conversations.ask(owner(), turn, on_progress=_progress_sink(ctx)))
 
 
 async def start_deep_research(

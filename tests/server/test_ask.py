@@ -75,3 +75,33 @@ async def test_deprecated_model_is_replaced_by_the_default_with_a_note(settings:
         "Model 'gemini-1.5-pro' is deprecated and no longer served; used the default 'gemini-3-flash-preview' instead."
     ]
     assert creates(emulator)[0]["model"] == "gemini-3-flash-preview"
+
+
+async def test_with_a_progress_token_the_answer_is_streamed_as_progress(settings: Settings, emulator: Emulator) -> None:
+    messages: list[str] = []
+    values: list[float] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        values.append(progress)
+        messages.append(message or "")
+
+    # legacy mode: JSON-RPC framing carries the progress token in _meta (the in-process "auto" mode hands the
+    # callback straight to the dispatcher and sends no token, so the server cannot know a caller listens).
+    async with open_client(settings, "legacy") as client:
+        first = data(await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."}))
+        result = await client.call_tool(
+            "ask_gemini",
+            {"prompt": "What is my name?", "conversation_id": first["conversation_id"]},
+            progress_callback=on_progress,
+        )
+    streamed = data(result)
+    bodies = creates(emulator)
+    assert "stream" not in bodies[0]
+    assert bodies[1]["stream"] is True
+    assert bodies[1]["previous_interaction_id"] == first["interaction_id"]
+    assert messages, "no progress notification"
+    assert values == sorted(set(values))
+    answer = "".join(m for m in messages if not m.startswith("(thinking)"))
+    assert streamed["text"] in answer or answer.endswith(streamed["text"])
+    assert "Phil" in streamed["text"]
+    assert streamed["usage"] is not None
