@@ -70,11 +70,27 @@ def live_tasks() -> set[asyncio.Task[Any]]:
     return {t for t in asyncio.all_tasks() if not t.done()}
 
 
+def describe_task(task: asyncio.Task[Any]) -> str:
+    """The task's name and where it waits: the chain of coroutines it is suspended in."""
+    frames: list[str] = []
+    coro: Any = task.get_coro()
+    while coro is not None and len(frames) < 12:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+        if frame is not None:
+            frames.append(f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_name}:{frame.f_lineno}")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
+    return f"{task.get_name()} [{' > '.join(frames)}]"
+
+
 def is_emulator_task(task: asyncio.Task[Any]) -> bool:
     """Tasks of the in-process emulator's uvicorn (a delayed response may still be sleeping there)."""
     coro = task.get_coro()
-    module = getattr(getattr(coro, "cr_frame", None), "f_globals", {}).get("__name__", "")
-    return str(module).startswith(("uvicorn.", "gemini_mcp.emulator"))
+    module = str(getattr(getattr(coro, "cr_frame", None), "f_globals", {}).get("__name__", ""))
+    if module == "asyncio.locks":
+        # A bare Event.wait() task is what asyncio.wait_for() makes on 3.11; only the emulator uses wait_for
+        # (its scheduler and delay faults), the server uses anyio.
+        return True
+    return module.startswith(("uvicorn.", "gemini_mcp.emulator"))
 
 
 _TCP_STATES = {
@@ -142,7 +158,7 @@ class LeakCheck:
             if not extra and fds <= self.fds + slack_fds and len(conns) <= self.conns + slack_conns:
                 return
             if anyio.current_time() > deadline:
-                names = sorted(f"{t.get_name()}:{t.get_coro()!r}" for t in extra)
+                names = sorted(describe_task(t) for t in extra)
                 raise AssertionError(
                     f"leak: extra tasks={names}; fds {fds} (was {self.fds}); "
                     f"connections to the emulator {len(conns)} (was {self.conns})"
