@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -50,12 +51,10 @@ def run_builtin_tools(tools: object, prompt: str, seed: str) -> ToolRun:
         queries = [topic, f"{topic} latest news"]
         cid = call_id("search", seed)
         found = sources_for(topic)[:3]
+        # Like Google: the result (and citation) url is a grounding redirect link and the title is the site's
+        # domain; the emulator also names the real page in target_url so clients can resolve the link.
         results: list[JsonDict] = [
-            {
-                "title": title,
-                "url": url,
-                "rendered_content": f'<div class="search-result"><a href="{url}">{title}</a></div>',
-            }
+            {"title": domain_of(url), "url": redirect_link(url), "target_url": url, "page_title": title}
             for url, title in found
         ]
         results[0]["search_suggestions"] = (
@@ -73,7 +72,7 @@ def run_builtin_tools(tools: object, prompt: str, seed: str) -> ToolRun:
         )
         run.steps.append(StepSpec({"type": "google_search_result", "call_id": cid, "result": results}))
         run.notes.append(f"I searched the web for {', '.join(repr(q) for q in queries)}.")
-        run.citations.extend(found)
+        run.citations.extend((redirect_link(url), domain_of(url)) for url, _ in found)
         run.counts["google_search"] = 1
     if "code_execution" in kinds:
         numbers = [int(n) for n in re.findall(r"-?\d+", prompt)] or [1, 2, 3]
@@ -104,6 +103,15 @@ def run_builtin_tools(tools: object, prompt: str, seed: str) -> ToolRun:
             run.citations.extend((u, page_title(u)) for u in urls)
             run.counts["url_context"] = 1
     return run
+
+
+def domain_of(url: str) -> str:
+    return re.sub(r"^https?://(www\.)?", "", url).split("/", 1)[0]
+
+
+def redirect_link(url: str) -> str:
+    token = base64.urlsafe_b64encode(hashlib.sha256(url.encode("utf-8")).digest()).decode("ascii").rstrip("=")
+    return f"https://vertexaisearch.cloud.google.com/grounding-api-redirect/AUZIYQ{token}"
 
 
 def page_title(url: str) -> str:

@@ -47,12 +47,14 @@ async def test_google_search_steps_and_citations(genai_client: genai.Client) -> 
     call, result, answer = inter.steps
     assert call.arguments.queries and call.search_type == "web_search"
     assert result.call_id == call.id
-    found = [(r.model_extra["url"], r.model_extra["title"]) for r in result.result]
-    assert len(found) == 3 and all(url.startswith("https://") for url, _ in found)
+    extras = [r.model_extra for r in result.result]
+    assert len(extras) == 3
+    for item in extras:  # like Google: a grounding redirect link titled with the domain, plus the real target
+        assert item["url"].startswith("https://vertexaisearch.cloud.google.com/grounding-api-redirect/")
+        assert item["target_url"].startswith("https://") and item["title"] in item["target_url"]
     assert result.result[0].search_suggestions.startswith("<div")
     text = answer.content[0]
-    cited = [(a.url, a.title) for a in text.annotations]
-    assert cited == found
+    assert [(a.url, a.title) for a in text.annotations] == [(i["url"], i["title"]) for i in extras]
     for ann in text.annotations:
         assert text.text.encode("utf-8")[ann.start_index : ann.end_index].decode("utf-8").startswith("Source ")
     assert inter.usage.grounding_tool_count[0].type == "google_search"
