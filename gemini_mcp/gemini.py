@@ -12,7 +12,9 @@ Retry-After). 429 is not left to the SDK's blind backoff: a short Retry-After/Re
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
@@ -190,8 +192,19 @@ class GenAIBackend:
                 raise translated from exc
 
 
+def _pool_limits() -> Any:
+    """Uncapped connection pool, as a Limits of the HTTP library the SDK picks (it detects it from this object)."""
+    wanted = os.environ.get("GOOGLE_GENAI_HTTP_CLIENT", "").strip().lower()
+    for name in [wanted] if wanted in ("httpx", "httpx2") else ["httpx2", "httpx"]:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        return module.Limits(max_connections=None, max_keepalive_connections=100)
+    raise ImportError("google-genai needs httpx2 or httpx")
+
+
 def _build_client(settings: Settings) -> tuple[Any, Any]:
-    import httpx
     from google import genai
     from google.genai import types
 
@@ -207,7 +220,7 @@ def _build_client(settings: Settings) -> tuple[Any, Any]:
     }
     # The watcher holds one pooled connection per running Deep Research stream: under httpx's default
     # cap (100 connections, 20 kept alive) 100+ running jobs made every other call queue for a connection.
-    options["async_client_args"] = {"limits": httpx.Limits(max_connections=None, max_keepalive_connections=100)}
+    options["async_client_args"] = {"limits": _pool_limits()}
     if settings.base_url:
         options["base_url"] = settings.base_url
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
