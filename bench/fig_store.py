@@ -4,7 +4,9 @@ Two gemini-mcp servers over stdio against one emulator process, each with its ow
 they start, their SQLite stores are filled through gemini_mcp.store.SQLiteStore with N-1
 conversations (one interaction each, as ask_gemini leaves them). Each server then makes one real
 ask_gemini turn (the conversation that is continued; the emulator knows its chain), and the
-timed calls alternate between the two servers so machine noise hits both alike.
+timed calls alternate between the two servers so machine noise hits both alike. list_conversations
+asks both for a page of the small store's size (limit=10), so both render the same number of
+conversations and the figure shows what the store's size costs.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ async def run(sizes: Sizes) -> FigureResult:
     from gemini_mcp.config import Settings
 
     small, large = sizes.store_small, sizes.store_large
+    page = small  # both list one page of the same size: the figure is about store size, not page size
     result = FigureResult("store_scale", f"store with {large} conversations vs {small}")
     timings: dict[str, dict[str, list[float]]] = {
         "small": {"list": [], "continue": []},
@@ -90,7 +93,7 @@ async def run(sizes: Sizes) -> FigureResult:
             for i in range(sizes.warmup + sizes.store_calls):
                 for name, client in clients.items():
                     start = time.perf_counter()
-                    payload = tool_payload(await client.call_tool("list_conversations", {}))
+                    payload = tool_payload(await client.call_tool("list_conversations", {"limit": page}))
                     list_s = time.perf_counter() - start
                     listed[name] = len(payload.get("conversations", []))
                     start = time.perf_counter()
@@ -107,6 +110,7 @@ async def run(sizes: Sizes) -> FigureResult:
     result.details = {
         "fill_seconds": round(fill_seconds, 2),
         "conversations_listed_per_call": listed,
+        "list_limit": page,
         **{f"{name}_{op}": summary_ms(values) for name, ops in timings.items() for op, values in ops.items()},
     }
     for op, metric in (("list", "list_conversations median"), ("continue", "continue conversation median")):
