@@ -44,9 +44,13 @@ def server_settings(base_url: str, data_dir: Path, **overrides: Any) -> Settings
 
 
 @asynccontextmanager
-async def memory_client(settings: Settings) -> AsyncGenerator[Client]:
-    """An in-memory MCP client on a fresh server (its lifespan runs for the connection)."""
-    async with Client(build_server(settings)) as client:
+async def memory_client(settings: Settings, mode: Literal["legacy", "auto"] = "auto") -> AsyncGenerator[Client]:
+    """An in-memory MCP client on a fresh server (its lifespan runs for the connection).
+
+    Use mode="legacy" when the server must see a progress token: the in-process "auto" mode hands the
+    progress callback to the dispatcher and sends no token, so the server does not stream.
+    """
+    async with Client(build_server(settings), mode=mode) as client:
         yield client
 
 
