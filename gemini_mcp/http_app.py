@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gemini_mcp.auth import TOKENS_ENV, TOKENS_FILE_ENV, StaticTokenVerifier, load_tokens
 from gemini_mcp.errors import ConfigError
+from gemini_mcp.paths import protect
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -74,6 +75,10 @@ class HttpSettings(Protocol):
     def allowed_hosts(self) -> Sequence[str]: ...
     @property
     def allowed_origins(self) -> Sequence[str]: ...
+    @property
+    def file_roots(self) -> Sequence[Path]: ...
+    @property
+    def db_path(self) -> Path: ...
 
 
 class HttpConfigError(ConfigError):
@@ -155,6 +160,21 @@ class _HostGuard:
         await self.app(scope, receive, send)
 
 
+def _protect_secrets(settings: HttpSettings) -> None:
+    """The tokens file and the store (every principal's conversations) are never readable through `files`."""
+    db = settings.db_path
+    protect(db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
+    if settings.http_tokens_file is not None:
+        protect(settings.http_tokens_file)
+    if settings.http_tokens is not None or settings.http_tokens_file is not None:
+        roots = ", ".join(str(r) for r in settings.file_roots)
+        logger.warning(
+            "Every principal may send files under %s to Gemini with `files`; set GEMINI_MCP_FILE_ROOTS to a "
+            "directory meant for sharing",
+            roots,
+        )
+
+
 def _package_version() -> str:
     try:
         return version("gemini-mcp")
@@ -176,6 +196,7 @@ def build_http_app(
     """The ASGI app serving ``server`` over Streamable HTTP at /mcp. Raises HttpConfigError/TokenConfigError."""
     verifier = _verifier(settings)
     check_bind(settings, verifier)
+    _protect_secrets(settings)
     security = transport_security(settings)
     mcp_app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,

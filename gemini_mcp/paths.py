@@ -5,6 +5,10 @@ Windows separators (``docs\\report.pdf``). It is resolved (symlinks followed, ``
 that it lies under one of the allowed roots (``GEMINI_MCP_FILE_ROOTS``; default: the working directory), so
 neither ``../`` nor a symlink can leave the roots. Errors name the argument and say what to do, and never
 reveal whether a path outside the roots exists.
+
+Some files are never sent even inside a root: ``.env`` files (they hold API keys) and every path registered
+with ``protect()`` (the HTTP tokens file and the server's data dir, which holds every principal's
+conversations), so a client — or a prompt-injected model, or another team member — cannot exfiltrate them.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from urllib.parse import unquote, urlsplit
 
 from gemini_mcp.errors import InvalidRequestError
 
-__all__ = ["ROOTS_ENV", "FilePathError", "is_url", "resolve_file", "resolve_roots"]
+__all__ = ["ROOTS_ENV", "FilePathError", "is_protected", "is_url", "protect", "resolve_file", "resolve_roots"]
 
 ROOTS_ENV = "GEMINI_MCP_FILE_ROOTS"
 _DRIVE_RE = re.compile(r"^[A-Za-z]:[\\/]")
 _MAX_PATH_CHARS = 4096
+_PROTECTED: set[Path] = set()
 
 
 class FilePathError(InvalidRequestError):
@@ -37,6 +42,19 @@ def resolve_roots(roots: Sequence[Path | str] | None) -> list[Path]:
     """The allowed roots, resolved; empty or None means the current working directory."""
     chosen = [Path(r).expanduser() for r in (roots or []) if str(r).strip()] or [Path.cwd()]
     return [r.resolve() for r in chosen]
+
+
+def protect(*paths: Path | str) -> None:
+    """Never send these files (or anything under these directories) as ``files``, whatever the roots say."""
+    for path in paths:
+        _PROTECTED.add(Path(path).expanduser().resolve())
+
+
+def is_protected(resolved: Path) -> bool:
+    """True for .env files and for registered secret files/directories (``resolved`` must be resolved)."""
+    if resolved.name == ".env" or resolved.name.startswith(".env."):
+        return True
+    return any(resolved == p or resolved.is_relative_to(p) for p in _PROTECTED)
 
 
 def _describe(roots: Sequence[Path]) -> str:
@@ -88,6 +106,11 @@ def resolve_file(item: str, roots: Sequence[Path], *, field: str = "files") -> P
         raise outside from None
     if not any(resolved.is_relative_to(root) for root in roots):
         raise outside
+    if is_protected(resolved):
+        raise FilePathError(
+            f"{field}: {item.strip()[:200]!r} is a protected file of this server (secrets, tokens or its data "
+            "store) and is never sent"
+        )
     try:
         if not resolved.exists():
             raise FilePathError(f"{field}: {item.strip()[:200]!r} does not exist (looked at {resolved})")

@@ -225,3 +225,22 @@ def test_bad_token_config_stops_the_app_from_being_built() -> None:
 )
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_team_server_protects_its_tokens_file_and_store_from_files(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from gemini_mcp.paths import FilePathError, resolve_file
+
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text(f"alice:{ALICE}\n", encoding="utf-8")
+    s = settings(http_tokens_file=tokens, data_dir=tmp_path / "data", file_roots=[tmp_path])
+    s.db_path.parent.mkdir()
+    s.db_path.write_bytes(b"SQLite format 3\x00")
+    with caplog.at_level("WARNING"):
+        build_http_app(s, whoami_server())
+    assert "GEMINI_MCP_FILE_ROOTS" in caplog.text  # the admin is told principals may read the roots
+    for target in (tokens, s.db_path):
+        with pytest.raises(FilePathError, match="protected file") as info:
+            resolve_file(str(target), [tmp_path.resolve()])
+        assert ALICE not in str(info.value)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gemini_mcp.paths import FilePathError, is_url, resolve_file, resolve_roots
+from gemini_mcp.paths import FilePathError, is_protected, is_url, protect, resolve_file, resolve_roots
 
 
 @pytest.fixture
@@ -119,3 +119,37 @@ def test_is_url() -> None:
     assert is_url("HTTP://example.com/x.pdf")
     assert not is_url("file:///etc/passwd")
     assert not is_url("docs/a.txt")
+
+
+def test_env_files_are_never_sent_even_inside_a_root(tree: tuple[Path, Path]) -> None:
+    root, _ = tree
+    for name in (".env", ".env.local"):
+        (root / name).write_text("GEMINI_API_KEY=AIza-secret", encoding="utf-8")
+        with pytest.raises(FilePathError, match="protected file") as info:
+            resolve_file(name, [root])
+        assert "AIza-secret" not in str(info.value)
+    (root / "env.txt").write_text("fine", encoding="utf-8")
+    assert resolve_file("env.txt", [root]) == root / "env.txt"
+
+
+def test_protected_files_and_directories_are_refused(tree: tuple[Path, Path]) -> None:
+    root, _ = tree
+    (root / "tokens.txt").write_text("alice:secret", encoding="utf-8")
+    (root / "store").mkdir()
+    (root / "store" / "db.sqlite3").write_text("x", encoding="utf-8")
+    protect(root / "tokens.txt", root / "store")
+    for spelling in ("tokens.txt", "./docs/../tokens.txt", "store/db.sqlite3"):
+        with pytest.raises(FilePathError, match="protected file"):
+            resolve_file(spelling, [root])
+    assert is_protected(root / "store")
+    assert resolve_file("docs/a.txt", [root]) == root / "docs" / "a.txt"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
+def test_a_symlink_to_a_protected_file_is_refused(tree: tuple[Path, Path]) -> None:
+    root, _ = tree
+    (root / "secret-tokens").write_text("bob:secret", encoding="utf-8")
+    protect(root / "secret-tokens")
+    (root / "innocent.txt").symlink_to(root / "secret-tokens")
+    with pytest.raises(FilePathError, match="protected file"):
+        resolve_file("innocent.txt", [root])
