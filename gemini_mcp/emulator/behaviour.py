@@ -46,15 +46,17 @@ def model_reply(inter: Interaction, chain: list[Interaction], turn: Turn) -> Rep
     history = [t for prev in chain for t in user_texts(prev.input_steps)]
     specs: list[StepSpec] = []
     thought_text = ""
+    # Ids and signatures derive from the content, not the interaction id, so equal runs give equal output.
+    seed = f"{inter.model}:{len(chain) + 1}:{turn.prompt}"
     if gen.get("thinking_summaries") == "auto":
         thought_text = thinking_summary(turn, gen.get("thinking_level"))
-        specs.append(thought_step(thought_text, f"{inter.id}:thought"))
+        specs.append(thought_step(thought_text, f"{seed}:thought"))
     if not turn.function_results:
-        calls = function_calls(request.get("tools"), gen.get("tool_choice"), turn.prompt, inter.id)
+        calls = function_calls(request.get("tools"), gen.get("tool_choice"), turn.prompt, seed)
         if calls is not None:
             text = json.dumps([s.start for s in calls.steps])
             return Reply(specs + calls.steps, status="requires_action", output_text=text, thought_text=thought_text)
-    run = run_builtin_tools(request.get("tools"), turn.prompt, inter.id)
+    run = run_builtin_tools(request.get("tools"), turn.prompt, seed)
     specs.extend(run.steps)
     schema = json_schema(request)
     annotations: list[JsonDict] = []
@@ -72,7 +74,7 @@ def model_reply(inter: Interaction, chain: list[Interaction], turn: Turn) -> Rep
     reply.tool_tokens = 40 * len(run.steps)
     if is_image_model(inter.model):
         answer.deltas.append(
-            {"type": "image", "mime_type": "image/png", "data": png_base64(f"{inter.id}:{turn.prompt}")}
+            {"type": "image", "mime_type": "image/png", "data": png_base64(seed)}
         )
         reply.image_tokens = IMAGE_TOKENS
     reply.steps.append(answer)

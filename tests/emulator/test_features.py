@@ -277,3 +277,18 @@ def test_sync_client_features() -> None:
         searched = client.interactions.create(model=MODEL, input="news", tools=[{"type": "google_search"}])
         assert searched.steps[0].type == "google_search_call"
         client.close()
+
+
+async def test_same_request_same_output(genai_client: genai.Client) -> None:
+    """Deterministic: ids, signatures and images derive from the content, not from the interaction id."""
+    kwargs: dict[str, Any] = {
+        "model": "gemini-3-pro-image-preview",
+        "input": "Weather and a picture of Lima?",
+        "tools": [{"type": "google_search"}, WEATHER],
+        "generation_config": {"thinking_summaries": "auto"},
+    }
+    one = await genai_client.aio.interactions.create(**kwargs)
+    two = await genai_client.aio.interactions.create(**kwargs)
+    assert one.id != two.id
+    assert [s.model_dump() for s in one.steps] == [s.model_dump() for s in two.steps]
+    assert one.status == "requires_action" and one.steps[-1].arguments["location"] == "Lima"
