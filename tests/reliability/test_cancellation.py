@@ -115,10 +115,11 @@ async def test_cancelled_ask_gemini_closes_the_upstream_request(tmp_path: Path, 
                 await leaks.assert_no_leaks()
 
 
-async def test_cancelling_a_wait_does_not_cancel_the_research_job(tmp_path: Path) -> None:
+@pytest.mark.parametrize("transport", ["memory-legacy", "http-legacy"])
+async def test_cancelling_a_wait_does_not_cancel_the_research_job(tmp_path: Path, transport: Transport) -> None:
     async with running_emulator(EmulatorConfig(research_seconds=2.0, research_steps=4)) as emu:
         settings = server_settings(emu.base_url, tmp_path)
-        async with connect(settings, "memory-auto") as client:
+        async with connect(settings, transport) as client:
             started = await client.call_tool("start_deep_research", {"query": "tidal power in Brittany"})
             interaction_id = structured(started)["interaction_id"]
             progressed = anyio.Event()
