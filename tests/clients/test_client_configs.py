@@ -77,3 +77,23 @@ async def test_pasted_config_starts_a_server_that_answers_with_the_configured_ke
     assert "ask_gemini" in tools
     assert not answer.is_error, answer
     assert keys == [KEY]
+
+
+async def test_a_config_without_key_but_with_emulator_flag_works_offline(tmp_path: Path) -> None:
+    """The README's "try a client without a key": `"args": ["--emulator"]` and no `env` block."""
+    entry = from_json("claude-desktop.json") | {"args": ["--emulator"]}
+    del entry["env"]
+    params = StdioServerParameters(
+        command=installed_script(), args=entry["args"], env={"GEMINI_MCP_DATA_DIR": str(tmp_path)}, cwd=tmp_path
+    )
+    with anyio.fail_after(90):
+        async with Client(params, mode="legacy") as client:
+            first = await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."})
+            assert first.structured_content is not None
+            conversation = first.structured_content["conversation_id"]
+            second = await client.call_tool(
+                "ask_gemini", {"prompt": "What is my name?", "conversation_id": conversation}
+            )
+    assert not second.is_error, second
+    assert second.structured_content is not None
+    assert "Phil" in second.structured_content["text"]
