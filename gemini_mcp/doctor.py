@@ -226,9 +226,8 @@ def run_check(argv: Sequence[str], out: TextIO) -> int:
     if emulated:
         write("target: the built-in Interactions emulator (offline; answers are canned, nothing reaches Google)\n")
     else:
-        write(
-            f"target: Gemini API at {settings.base_url or os.environ.get('GOOGLE_GEMINI_BASE_URL') or 'the default'}\n"
-        )
+        base = settings.base_url or os.environ.get("GOOGLE_GEMINI_BASE_URL") or "the SDK's default URL"
+        write(f"target: Gemini API at {base} (the check makes one tiny live call)\n")
     if not emulated and not settings.has_api_key:
         write("FAIL: no API key and the emulator is off. Set GEMINI_API_KEY, or try `gemini-mcp check --emulator`.\n")
         return 1
