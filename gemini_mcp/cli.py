@@ -17,7 +17,7 @@ import sys
 from contextlib import ExitStack, suppress
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from gemini_mcp.config import Settings
 
@@ -48,7 +48,14 @@ def load_settings(argv: list[str]) -> Settings:
     """Flags override the environment, which overrides `.env`."""
     ns = _parser().parse_args(argv)
     flags: dict[str, Any] = {k: v for k, v in vars(ns).items() if v is not None}
-    return Settings(**flags)
+    try:
+        return Settings(**flags)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])} (GEMINI_MCP_{str(e['loc'][0]).upper()}): {e['msg']}"
+            for e in err.errors()
+        )
+        raise SystemExit(f"gemini-mcp: invalid configuration: {problems}") from None
 
 
 def configure_logging(level: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -111,3 +113,22 @@ async def test_http_cli_logs_its_url_and_the_inspector_command(tmp_path: Path, e
         f"npx @modelcontextprotocol/inspector --transport http --server-url {server.url}" in line for line in log
     )
     assert not any("test-key" in line for line in log)
+
+
+def test_invalid_configuration_exits_with_a_message_naming_the_variable(tmp_path: Path) -> None:
+    env = server_env("http://127.0.0.1:9", GEMINI_MCP_PORT="eighty")
+    done = subprocess.run(
+        [sys.executable, "-m", "gemini_mcp", "--transport", "http"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.strip() == (
+        "gemini-mcp: invalid configuration: port (GEMINI_MCP_PORT): "
+        "Input should be a valid integer, unable to parse string as an integer"
+    )
