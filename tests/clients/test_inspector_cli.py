@@ -106,3 +106,29 @@ def test_inspector_gets_a_clear_error_for_a_bad_argument_and_the_server_keeps_se
     assert "v1_does_not_exist" in output or "not found" in output.lower(), output
     again = inspector(node_tools, env, server.url, "--transport", "http", "--method", "tools/list")
     assert {tool["name"] for tool in again["tools"]} == TOOLS
+
+
+def test_inspector_with_a_bearer_token_as_the_readme_says(
+    node_tools: NodeTools, start_http_server: Any, tmp_path: Path
+) -> None:
+    """HTTP mode for a team: the client sends `Authorization: Bearer <token>` (README "HTTP mode")."""
+    token = "tok-alice-5d1e8f0a"
+    server_environment = server_env(tmp_path / "data") | {"GEMINI_MCP_HTTP_TOKENS": f"alice:{token}"}
+    server = start_http_server(env=server_environment)
+    env = server_env(tmp_path / "unused")
+    call = ["--transport", "http", "--method", "tools/call", "--tool-name", "ask_gemini", "--tool-arg", "prompt=Hi"]
+
+    refused = node_tools.run(*INSPECTOR, ["--cli", server.url, *call], timeout=120, env=env)
+    assert refused.returncode != 0
+    # Without the header the server answers 401 and the Inspector reports that it needs authorization.
+    assert "auth_required" in refused.stdout + refused.stderr
+
+    header = ["--header", f"Authorization: Bearer {token}"]
+    answer = inspector(node_tools, env, server.url, *call, *header)
+    assert answer["isError"] is False, answer
+    mine = inspector(
+        node_tools, env, server.url, "--transport", "http", "--method", "tools/call",
+        "--tool-name", "list_conversations", *header,
+    )  # fmt: skip
+    ids = [item["conversation_id"] for item in mine["structuredContent"]["conversations"]]
+    assert ids == [answer["structuredContent"]["conversation_id"]]
