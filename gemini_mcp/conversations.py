@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,7 @@ class Conversations:
         self.settings = settings
         self.store = store
         self.backend = backend
+        self._locks: dict[str, anyio.Lock] = {}
 
     async def load(self, owner: str, conversation_id: str) -> Conversation:
         conversation = await self.store.get_conversation(owner, conversation_id)
@@ -110,8 +112,26 @@ class Conversations:
             id=new_conversation_id(), owner=owner, title=shaping.shorten(title, 60), created=stamp, updated=stamp
         )
 
+    @asynccontextmanager
+    async def _one_turn_at_a_time(self, conversation_id: str | None) -> AsyncGenerator[None]:
+        """Serialize turns of one conversation, so concurrent calls chain instead of forking the history."""
+        if not conversation_id:
+            yield
+            return
+        lock = self._locks.setdefault(conversation_id, anyio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and not lock.statistics().tasks_waiting:
+                self._locks.pop(conversation_id, None)
+
     async def ask(self, owner: str, turn: Turn, on_progress: ProgressFn | None = None) -> AskResult:
         """One turn. With `on_progress`, the answer is streamed and text/thought deltas are forwarded."""
+        async with self._one_turn_at_a_time(turn.conversation_id):
+            return await self._ask(owner, turn, on_progress)
+
+    async def _ask(self, owner: str, turn: Turn, on_progress: ProgressFn | None) -> AskResult:
         conversation = await self.open(owner, turn.conversation_id, turn.prompt)
         given = {key: value for key, value in turn.settings.items() if value is not None}
         config = {**conversation.config, **given}
@@ -141,6 +161,12 @@ class Conversations:
 
     async def start_research(
         self, owner: str, query: str, *, agent: str | None, conversation_id: str | None, thinking_summaries: bool
+    ) -> tuple[Conversation, InteractionRecord]:
+        async with self._one_turn_at_a_time(conversation_id):
+            return await self._start_research(owner, query, agent, conversation_id, thinking_summaries)
+
+    async def _start_research(
+        self, owner: str, query: str, agent: str | None, conversation_id: str | None, thinking_summaries: bool
     ) -> tuple[Conversation, InteractionRecord]:
         conversation = await self.open(owner, conversation_id, query)
         agent_id = (agent or "").strip() or self.settings.default_agent

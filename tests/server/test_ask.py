@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import anyio
+
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator.server import Emulator
 
@@ -105,3 +107,25 @@ async def test_with_a_progress_token_the_answer_is_streamed_as_progress(settings
     assert streamed["text"] in answer or answer.endswith(streamed["text"])
     assert "Phil" in streamed["text"]
     assert streamed["usage"] is not None
+
+
+async def test_concurrent_turns_of_one_conversation_chain_instead_of_forking(
+    settings: Settings, emulator: Emulator
+) -> None:
+    async with open_client(settings) as client:
+        first = data(await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."}))
+        conv = first["conversation_id"]
+        results: list[dict[str, object]] = []
+
+        async def turn(n: int) -> None:
+            results.append(data(await client.call_tool("ask_gemini", {"prompt": f"Turn {n}", "conversation_id": conv})))
+
+        async with anyio.create_task_group() as tg:
+            for n in range(3):
+                tg.start_soon(turn, n)
+        listed = data(await client.call_tool("list_conversations", {}))
+    chain = [b.get("previous_interaction_id") for b in creates(emulator)]
+    ids = [first["interaction_id"], *(r["interaction_id"] for r in results)]
+    assert len(set(chain[1:])) == 3, "two turns chained on the same interaction"
+    assert set(chain[1:]) < set(ids)  # each turn chained on a distinct earlier turn: one linear history
+    assert listed["conversations"][0]["turns"] == 4
