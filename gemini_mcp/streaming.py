@@ -73,9 +73,11 @@ class StepAssembler:
         elif kind == "error":
             error = as_dict(data.get("error"))
             code = f" ({error['code']})" if error.get("code") else ""
-            message = str(error.get("message") or "unknown error")
+            message = str(error.get("message") or "unknown error").rstrip(". ")
             where = f" in interaction {self.interaction_id}" if self.interaction_id else ""
-            raise StreamFailedError(f"Gemini reported an error while streaming the answer{where}{code}: {message}")
+            raise StreamFailedError(
+                f"Gemini reported an error while streaming the answer{where}{code}: {message}. Try again."
+            )
 
     def _interaction(self, inter: dict[str, Any], *, completed: bool) -> None:
         self.interaction_id = _str(inter.get("id")) or self.interaction_id

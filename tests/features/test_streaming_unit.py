@@ -89,7 +89,7 @@ def test_events_fold_into_complete_steps() -> None:
 def test_an_error_event_raises_with_its_message() -> None:
     asm = StepAssembler()
     asm.feed(_events()[0])
-    with pytest.raises(StreamFailedError, match=r"in interaction v1_x \(INTERNAL\): boom"):
+    with pytest.raises(StreamFailedError, match=r"in interaction v1_x \(INTERNAL\): boom. Try again."):
         asm.feed({"event_type": "error", "error": {"code": "INTERNAL", "message": "boom"}})
 
 
