@@ -68,10 +68,13 @@ def summarize(record: InteractionRecord) -> InteractionSummary:
 
 
 class Interactions:
-    def __init__(self, store: Store, backend: GeminiBackend, watcher: Watcher) -> None:
+    def __init__(
+        self, store: Store, backend: GeminiBackend, watcher: Watcher, *, progress_every: float = PROGRESS_EVERY
+    ) -> None:
         self.store = store
         self.backend = backend
         self.watcher = watcher
+        self.progress_every = progress_every
 
     async def load(self, owner: str, interaction_id: str) -> InteractionRecord:
         record = await self.store.get_interaction(owner, interaction_id)
@@ -100,8 +103,8 @@ class Interactions:
             remaining = deadline - anyio.current_time()
             if remaining <= 0:
                 break
-            if not await self.watcher.wait_changed(record.id, min(PROGRESS_EVERY, remaining)):
-                await anyio.sleep(min(PROGRESS_EVERY, remaining))
+            if not await self.watcher.wait_changed(record.id, min(self.progress_every, remaining)):
+                await anyio.sleep(min(self.progress_every, remaining))
             record = await self.load(record.owner, record.id)
             sent = max(round(anyio.current_time() - started, 1), sent + 0.1)  # strictly increasing
             await progress(sent, _progress_message(record))
