@@ -31,12 +31,27 @@ async def name_example(client: Client) -> tuple[dict[str, object], dict[str, obj
     return first, second
 
 
-async def test_stdio_subprocess_lists_tools_and_keeps_the_conversation(tmp_path: Path, emulator: Emulator) -> None:
+async def test_stdio_subprocess_lists_tools_keeps_the_conversation_and_follows_research(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    updates: list[float] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        updates.append(progress)
+
     params = stdio_params(tmp_path / "data", server_env(emulator.base_url))
     with anyio.fail_after(90):
         async with Client(params) as client:
             tools = await client.list_tools()
             first, second = await name_example(client)
+            iid = data(await client.call_tool("start_deep_research", {"query": "Lakes"}))["interaction_id"]
+            done = data(
+                await client.call_tool(
+                    "get_interaction", {"interaction_id": iid, "wait_seconds": 30}, progress_callback=on_progress
+                )
+            )
+    assert done["status"] == "completed"
+    assert updates
     assert {t.name for t in tools.tools} == {
         "ask_gemini",
         "start_deep_research",
