@@ -311,8 +311,39 @@ def output_text(steps: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+_LIGHT_EVENTS = frozenset({"interaction.status_update", "step.start", "step.delta", "step.stop"})
+
+
 def event_from_sdk(raw: Any) -> InteractionEvent | None:
-    data = _dump(raw)
+    kind = getattr(raw, "event_type", None)
+    if isinstance(kind, str) and kind in _LIGHT_EVENTS:
+        return _light_event(raw, kind)
+    return event_from_dict(_dump(raw))
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _light_event(raw: Any, kind: str) -> InteractionEvent:
+    """The frequent small events, read straight off the SDK object: `_dump` (the SDK's model_dump)
+    costs ~0.4 ms per event, more than parsing it; `event_from_dict(_dump(raw))` gives the same result."""
+    event = InteractionEvent(event_type=kind, event_id=_text(getattr(raw, "event_id", None)))
+    if kind == "interaction.status_update":
+        event.status = _text(getattr(raw, "status", None))
+    elif kind == "step.delta":
+        delta = getattr(raw, "delta", None)
+        delta_type = getattr(delta, "type", None)
+        if delta_type == "text":
+            event.text = str(getattr(delta, "text", None) or "")
+        elif delta_type == "thought_summary":
+            content = getattr(delta, "content", None)
+            if getattr(content, "type", None) == "text":
+                event.thought = str(getattr(content, "text", None) or "")
+    return event
+
+
+def event_from_dict(data: dict[str, Any]) -> InteractionEvent:
     kind = str(data.get("event_type") or "UNKNOWN")
     event = InteractionEvent(event_type=kind, event_id=data.get("event_id"))
     if kind in ("interaction.created", "interaction.completed") and isinstance(data.get("interaction"), dict):
