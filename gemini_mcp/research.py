@@ -135,15 +135,23 @@ class Watcher:
         await self._save(record, tracked)
 
     async def _apply_event(self, record: InteractionRecord, event: InteractionEvent, tracked: _Tracked) -> None:
+        first_cursor = record.event_cursor is None and bool(event.event_id)
         if event.event_id:
             record.event_cursor = event.event_id
+        changed = False
         if event.thought:
             record.progress.append(event.thought.strip())
-        if event.status:
+            changed = True
+        if event.status and event.status != record.status:
             record.status = event.status
+            changed = True
         if event.error:
             record.error = event.error
-        if event.event_id or event.thought or event.status or event.error:
+            changed = True
+        # A cursor-only event (step start/stop, thought signature, repeated status) is stored with the next
+        # change: replaying such events after a restart changes nothing, and a read plus a write for each of
+        # them was most of the CPU a server following many research jobs used.
+        if changed or first_cursor:
             await self._save(record, tracked)
 
     async def _apply_final(self, record: InteractionRecord, data: InteractionData, tracked: _Tracked) -> None:
