@@ -89,10 +89,9 @@ def sdk_client(base_url: str) -> Any:
     from google import genai
     from google.genai import types
 
-    client = genai.Client(
-        api_key=API_KEY,
-        http_options=types.HttpOptions(base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1)),
-    )
+    # The SDK's default retries (as a user gets them): a keep-alive connection closed by the server
+    # between calls is retried, as it is in gemini-mcp's own client.
+    client = genai.Client(api_key=API_KEY, http_options=types.HttpOptions(base_url=base_url))
     return client.aio
 
 
