@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,7 +93,8 @@ def sdk_client(base_url: str) -> Any:
     return client.aio
 
 
-async def timed(fn: Callable[[], Awaitable[Any]]) -> float:
-    start = time.perf_counter()
-    await fn()
-    return time.perf_counter() - start
+def speedups_module() -> Any:
+    """gemini_mcp.sdk_speedups, toggled in this process for the "SDK + speedups" baselines."""
+    from gemini_mcp import sdk_speedups
+
+    return sdk_speedups

@@ -15,24 +15,15 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
-from bench.common import Sizes, sdk_client, stdio_client, stdio_params, tool_payload
+from bench.common import Sizes, sdk_client, speedups_module, stdio_client, stdio_params, tool_payload
 from bench.procs import MODEL, emulator_process
 from bench.report import FigureResult, Row, summary_ms
 
 
-def _speedups() -> Any:
-    try:
-        from gemini_mcp import sdk_speedups
-    except ImportError:  # pragma: no cover - the module is optional for the harness
-        return None
-    return sdk_speedups
-
-
 async def run(sizes: Sizes) -> FigureResult:
     result = FigureResult("latency", f"ask_gemini over stdio, {sizes.calls} sequential calls")
-    speedups = _speedups()
+    speedups = speedups_module()
     direct: list[float] = []
     direct_fast: list[float] = []
     mcp: list[float] = []

@@ -45,6 +45,9 @@ _MODEL_NAMES = frozenset({"Unmarshaller", "Marshaller"})
 
 # (module, attribute name, original value) for every name install() replaced.
 _patched: list[tuple[ModuleType, str, Any]] = []
+# The caches outlive uninstall(), so switching the workaround off and on again (benchmarks) starts warm.
+_model_cache: dict[tuple[Any, ...], Any] = {}
+_hints_cache: dict[type, dict[str, Any]] = {}
 
 
 def enabled_by_env() -> bool:
@@ -106,7 +109,7 @@ def _model_key(name: str, kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
 
 
 def _memoized_create_model(original: Callable[..., Any], module_name: str) -> Callable[..., Any]:
-    cache: dict[tuple[Any, ...], Any] = {}
+    cache = _model_cache
 
     def create_model(model_name: str, /, **kwargs: Any) -> Any:
         key = _model_key(model_name, kwargs)
@@ -125,7 +128,7 @@ def _memoized_create_model(original: Callable[..., Any], module_name: str) -> Ca
 
 
 def _memoized_type_hints(original: Callable[..., Any], module_name: str) -> Callable[..., Any]:
-    cache: dict[type, dict[str, Any]] = {}
+    cache = _hints_cache
 
     def get_type_hints(obj: Any, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs or not isinstance(obj, type):
