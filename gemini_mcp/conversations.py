@@ -25,12 +25,18 @@ from gemini_mcp.store import Conversation, InteractionRecord, Store, now
 
 logger = logging.getLogger(__name__)
 
+
+class _InStreamError(errors.UpstreamError):
+    """Gemini's own `error` event inside a stream: reported as is, never resumed."""
+
+
 DEPRECATED_PREFIXES = ("gemini-2.0-", "gemini-1.5-", "gemini-1.0-", "gemini-pro")
 GENERATION_KEYS = ("temperature", "thinking_level", "max_output_tokens")
 #: Turn settings a conversation remembers (issue 4 adds tools, function declarations, ...).
 REMEMBERED_KEYS = ("model", "system_instruction", *GENERATION_KEYS)
 #: Minimum seconds between streamed progress notifications (the first delta goes out at once).
 STREAM_THROTTLE = 0.2
+STREAM_RESUMES = 3
 ProgressFn = Callable[[float, str], Awaitable[None]]
 
 
@@ -193,33 +199,63 @@ class Conversations:
             ) from err
 
     async def _stream(self, request: CreateRequest, on_progress: ProgressFn) -> InteractionData:
-        """Stream the answer, forwarding deltas (throttled), then read the stored interaction for the full result."""
+        """Stream the answer, forwarding deltas (throttled), then read the stored interaction for the full result.
+
+        A stream that breaks (or ends) before `interaction.completed` is resumed up to STREAM_RESUMES times with
+        `get(id, stream=True, last_event_id=...)`, so nothing is lost or repeated; an in-stream `error` event is
+        Gemini's answer and is not retried.
+        """
         parts: list[str] = []
         pending: list[str] = []
         received = 0
         last_sent = -STREAM_THROTTLE
         streamed = InteractionData(id="", status="in_progress")
-        try:
-            async for event in self.backend.create_stream(request):
-                if event.interaction is not None:
-                    streamed = event.interaction
-                if event.error:
-                    raise errors.UpstreamError(f"Gemini reported an error while answering: {event.error}")
-                piece = event.text or (f"(thinking) {event.thought}\n" if event.thought else "")
-                if not piece:
-                    continue
-                if event.text:
-                    parts.append(event.text)
-                pending.append(piece)
-                received += len(piece)
-                if anyio.current_time() - last_sent >= STREAM_THROTTLE:
-                    await on_progress(float(received), "".join(pending))
-                    pending.clear()
-                    last_sent = anyio.current_time()
-        except errors.NotFoundError as err:
-            raise translate_not_found(
-                err, model=request.model, agent=request.agent, previous=request.previous_interaction_id
-            ) from err
+        last_event: str | None = None
+        resumes = 0
+        events = self.backend.create_stream(request)
+        while True:
+            problem = "the stream ended before the answer was complete"
+            completed = False
+            try:
+                async for event in events:
+                    last_event = event.event_id or last_event
+                    if event.interaction is not None:
+                        streamed = event.interaction
+                    completed = completed or event.event_type == "interaction.completed"
+                    if event.error:
+                        raise _InStreamError(f"Gemini reported an error while answering: {event.error}. Try again.")
+                    piece = event.text or (f"(thinking) {event.thought}\n" if event.thought else "")
+                    if not piece:
+                        continue
+                    if event.text:
+                        parts.append(event.text)
+                    pending.append(piece)
+                    received += len(piece)
+                    if anyio.current_time() - last_sent >= STREAM_THROTTLE:
+                        await on_progress(float(received), "".join(pending))
+                        pending.clear()
+                        last_sent = anyio.current_time()
+            except errors.NotFoundError as err:
+                raise translate_not_found(
+                    err, model=request.model, agent=request.agent, previous=request.previous_interaction_id
+                ) from err
+            except (_InStreamError, errors.RateLimitedError):
+                raise
+            except errors.UpstreamError as err:
+                if not streamed.id:
+                    raise
+                problem = str(err)
+            if completed or (not streamed.id and resumes == 0):
+                break
+            if not streamed.id or resumes >= STREAM_RESUMES or request.store is False:
+                raise errors.UpstreamError(
+                    f"Gemini's answer stream broke and could not be resumed ({problem}). Try again."
+                )
+            resumes += 1
+            logger.info("Stream of %s broke (%s); resuming after event %s", streamed.id, problem, last_event)
+            if last_event is None:
+                parts.clear()  # the resumed stream replays from the start
+            events = self.backend.stream(streamed.id, last_event)
         if pending:
             await on_progress(float(received), "".join(pending))
         streamed.text = "".join(parts)

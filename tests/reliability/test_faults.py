@@ -271,3 +271,69 @@ async def test_research_that_expired_on_gemini_fails_with_retention_note(emu: Em
         assert "1 day" in data["error"] and "55 days" in data["error"]
         listed = structured(await client.call_tool("list_interactions", {}))
         assert any(i["interaction_id"] == interaction_id for i in listed["interactions"])
+
+
+# ----------------------------------------------------------------------------- streamed answers (progress token)
+
+
+async def ask_streaming(client: Client, prompt: str, **args: Any) -> tuple[Any, list[str]]:
+    """ask_gemini with a progress callback: the server streams the answer and forwards progress."""
+    messages: list[str] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        messages.append(message or "")
+
+    with anyio.fail_after(BOUND):
+        result = await client.call_tool("ask_gemini", {"prompt": prompt, **args}, progress_callback=on_progress)
+    return result, messages
+
+
+def resumed_streams(emulator: Emulator) -> list[dict[str, str]]:
+    return [r.query for r in emulator.requests if r.method == "GET" and r.query.get("last_event_id")]
+
+
+async def test_streamed_answer_cut_mid_way_is_resumed_from_the_last_event(emu: Emulator, tmp_path: Path) -> None:
+    async with memory_client(server_settings(emu.base_url, tmp_path), "legacy") as client:
+        reference, _ = await ask_streaming(client, "Tell me about tides.")
+        leaks = LeakCheck(port_of(emu))
+        emu.add_fault(Fault(kind="cut", method="POST", after_events=3, count=1))
+        result, progress = await ask_streaming(client, "Tell me about tides.")
+        assert not result.is_error, text(result)
+        assert structured(result)["text"] == structured(reference)["text"]  # nothing lost, nothing doubled
+        assert progress, "no progress notifications while streaming"
+        assert len(resumed_streams(emu)) == 1
+        follow_up, _ = await ask_streaming(
+            client, "And what did I ask?", conversation_id=structured(result)["conversation_id"]
+        )
+        assert "turn 2" in structured(follow_up)["text"]
+        await leaks.assert_no_leaks()
+
+
+async def test_streamed_answer_with_in_stream_error_event_is_a_clear_error(emu: Emulator, tmp_path: Path) -> None:
+    async with memory_client(server_settings(emu.base_url, tmp_path), "legacy") as client:
+        assert not (await ask_streaming(client, "warm up"))[0].is_error
+        leaks = LeakCheck(port_of(emu))
+        emu.add_fault(Fault(kind="error_event", method="POST", after_events=2, message="Internal error in the model"))
+        failed, _ = await ask_streaming(client, "this one fails")
+        assert failed.is_error
+        message = text(failed)
+        assert "Internal error in the model" in message
+        assert "try again" in message.lower()
+        again, _ = await ask_streaming(client, "and this one works")
+        assert not again.is_error, text(again)
+        await leaks.assert_no_leaks()
+
+
+async def test_streamed_answer_that_keeps_breaking_gives_up_within_the_bound(emu: Emulator, tmp_path: Path) -> None:
+    async with memory_client(server_settings(emu.base_url, tmp_path), "legacy") as client:
+        assert not (await ask_streaming(client, "warm up"))[0].is_error
+        leaks = LeakCheck(port_of(emu))
+        emu.add_fault(Fault(kind="cut", after_events=1, count=PERSISTENT))  # the create stream and every resume
+        failed, _ = await ask_streaming(client, "never completes")
+        emu.clear_faults()
+        assert failed.is_error
+        assert "could not be resumed" in text(failed) and "try again" in text(failed).lower()
+        assert 1 <= len(resumed_streams(emu)) <= 3
+        again, _ = await ask_streaming(client, "works again")
+        assert not again.is_error, text(again)
+        await leaks.assert_no_leaks()
