@@ -65,8 +65,20 @@ async def cancel_when(
     return scope.cancelled_caught, (outcome[0] if outcome else None)
 
 
-@pytest.mark.parametrize("transport", ["memory-auto", "memory-legacy", "http-legacy", "http-auto"])
-async def test_cancelled_ask_gemini_closes_the_upstream_request(tmp_path: Path, transport: Transport) -> None:
+@pytest.mark.parametrize(
+    ("transport", "streamed"),
+    [
+        ("memory-auto", False),
+        ("memory-legacy", False),
+        ("http-legacy", False),
+        ("http-auto", False),
+        ("memory-legacy", True),  # with a progress token the answer streams: that request must close too
+        ("http-legacy", True),
+    ],
+)
+async def test_cancelled_ask_gemini_closes_the_upstream_request(
+    tmp_path: Path, transport: Transport, streamed: bool
+) -> None:
     async with running_emulator(EmulatorConfig()) as emu:
         port = port_of(emu)
         settings = server_settings(emu.base_url, tmp_path)
@@ -78,6 +90,9 @@ async def test_cancelled_ask_gemini_closes_the_upstream_request(tmp_path: Path, 
             posts_before = sum(1 for r in emu.requests if r.method == "POST")
             in_flight: dict[int, str] = {}
 
+            async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+                pass
+
             def upstream_waiting() -> bool:
                 if sum(1 for r in emu.requests if r.method == "POST") <= posts_before:
                     return False
@@ -87,10 +102,14 @@ async def test_cancelled_ask_gemini_closes_the_upstream_request(tmp_path: Path, 
             with anyio.fail_after(20):
                 cancelled, result = await cancel_when(
                     lambda: client.call_tool(
-                        "ask_gemini", {"prompt": "a slow question", "conversation_id": conversation}
+                        "ask_gemini",
+                        {"prompt": "a slow question", "conversation_id": conversation},
+                        progress_callback=on_progress if streamed else None,
                     ),
                     upstream_waiting,
                 )
+            if streamed:
+                assert any(r.body and r.body.get("stream") for r in emu.requests), "the answer was not streamed"
             assert cancelled and result is None, "the call finished instead of being cancelled"
 
             # The emulator sees its peer hang up (FIN: CLOSE_WAIT, or the socket is gone) well before its
