@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -41,6 +42,8 @@ ENV_SWITCH = "GEMINI_MCP_SDK_SPEEDUPS"
 SUPPORTED_VERSIONS = ("3.6.",)
 MAX_CACHED = 512
 _OFF = frozenset({"0", "false", "off", "no"})
+_MARK = "_gemini_mcp_speedup"
+_lock = threading.Lock()  # clients are built in worker threads: two may install at once
 _MODEL_NAMES = frozenset({"Unmarshaller", "Marshaller"})
 
 # (module, attribute name, original value) for every name install() replaced.
@@ -114,16 +117,18 @@ def _memoized_create_model(original: Callable[..., Any], module_name: str) -> Ca
     def create_model(model_name: str, /, **kwargs: Any) -> Any:
         key = _model_key(model_name, kwargs)
         # __module__ is what pydantic would take from the caller's frame: the SDK module, not this one.
+        kwargs.setdefault("__module__", module_name)
         if key is None:
-            return original(model_name, __module__=module_name, **kwargs)
+            return original(model_name, **kwargs)
         model = cache.get(key)
         if model is None:
-            model = original(model_name, __module__=module_name, **kwargs)
+            model = original(model_name, **kwargs)
             if len(cache) < MAX_CACHED:
                 cache[key] = model
         return model
 
     create_model.cache = cache  # type: ignore[attr-defined]  # for tests and diagnostics
+    setattr(create_model, _MARK, True)
     return create_model
 
 
@@ -141,32 +146,37 @@ def _memoized_type_hints(original: Callable[..., Any], module_name: str) -> Call
         return dict(hints)  # a copy, as the SDK got a fresh dict before
 
     get_type_hints.cache = cache  # type: ignore[attr-defined]
+    setattr(get_type_hints, _MARK, True)
     return get_type_hints
 
 
 def install(*, force: bool = False) -> bool:
     """Apply the workaround unless switched off (env) or unsupported; True when it is active."""
-    if _patched:
-        return True
     if not force and not enabled_by_env():
         logger.info("SDK speedups off (%s)", ENV_SWITCH)
         return False
-    targets = _targets()
-    if targets is None:
-        return False
-    for module, name, wrap in targets:
-        original = getattr(module, name)
-        _patched.append((module, name, original))
-        setattr(module, name, wrap(original, module.__name__))
+    with _lock:
+        if _patched:
+            return True
+        targets = _targets()
+        if targets is None:
+            return False
+        for module, name, wrap in targets:
+            original = getattr(module, name)
+            if getattr(original, _MARK, False):  # already ours (never wrap a wrapper)
+                continue
+            _patched.append((module, name, original))
+            setattr(module, name, wrap(original, module.__name__))
     logger.debug("SDK speedups installed: google-genai serializer models and type hints are cached")
     return True
 
 
 def uninstall() -> None:
     """Restore the SDK's own functions (tests compare both behaviours)."""
-    while _patched:
-        module, name, original = _patched.pop()
-        setattr(module, name, original)
+    with _lock:
+        while _patched:
+            module, name, original = _patched.pop()
+            setattr(module, name, original)
 
 
 def installed() -> bool:

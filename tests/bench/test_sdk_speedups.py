@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -152,3 +153,25 @@ def test_off_switch_and_version_guard(monkeypatch: pytest.MonkeyPatch, restore_s
     assert sdk_speedups.supported_version("3.6.1")
     assert not sdk_speedups.supported_version("3.7.0")
     assert not sdk_speedups.supported_version("4.0.0")
+
+
+def test_concurrent_installs_patch_once(restore_speedups: None) -> None:
+    """Clients are built in worker threads; two servers in one process may install at the same moment."""
+    serializers: Any = importlib.import_module("google.genai._gaos.utils.serializers")
+    sdk_speedups.uninstall()
+    original = serializers.create_model
+    barrier = threading.Barrier(8)
+
+    def install() -> None:
+        barrier.wait()
+        assert sdk_speedups.install(force=True)
+
+    threads = [threading.Thread(target=install) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    model = serializers.create_model("Unmarshaller", body=(int, ...), __config__={"populate_by_name": True})
+    assert model(body="3").body == 3  # a wrapper wrapping a wrapper would pass __module__ twice and fail here
+    sdk_speedups.uninstall()
+    assert serializers.create_model is original
