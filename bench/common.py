@@ -30,7 +30,7 @@ class Sizes:
     research_settle: float = 3.0
     store_small: int = 10
     store_large: int = 10_000
-    store_calls: int = 30
+    store_calls: int = 40
 
     @staticmethod
     def quick() -> Sizes:

@@ -4,9 +4,9 @@ Two gemini-mcp servers over stdio against one emulator process, each with its ow
 they start, their SQLite stores are filled through gemini_mcp.store.SQLiteStore with N-1
 conversations (one interaction each, as ask_gemini leaves them). Each server then makes one real
 ask_gemini turn (the conversation that is continued; the emulator knows its chain), and the
-timed calls alternate between the two servers so machine noise hits both alike. list_conversations
-asks both for a page of the small store's size (limit=10), so both render the same number of
-conversations and the figure shows what the store's size costs.
+timed calls alternate between the two servers (which goes first alternates too) so machine noise
+hits both alike. list_conversations asks both for a page of the small store's size (limit=10), so
+both render the same number of conversations and the figure shows what the store's size costs.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ async def run(sizes: Sizes) -> FigureResult:
                 first = tool_payload(await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."}))
                 conversation[name] = str(first["conversation_id"])
             for i in range(sizes.warmup + sizes.store_calls):
-                for name, client in clients.items():
+                order = list(clients.items()) if i % 2 == 0 else list(reversed(clients.items()))
+                for name, client in order:
                     start = time.perf_counter()
                     payload = tool_payload(await client.call_tool("list_conversations", {"limit": page}))
                     list_s = time.perf_counter() - start
