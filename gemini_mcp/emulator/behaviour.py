@@ -73,9 +73,7 @@ def model_reply(inter: Interaction, chain: list[Interaction], turn: Turn) -> Rep
     reply = Reply(specs, output_text=text, thought_text=thought_text, grounding=run.counts)
     reply.tool_tokens = 40 * len(run.steps)
     if is_image_model(inter.model):
-        answer.deltas.append(
-            {"type": "image", "mime_type": "image/png", "data": png_base64(seed)}
-        )
+        answer.deltas.append({"type": "image", "mime_type": "image/png", "data": png_base64(seed)})
         reply.image_tokens = IMAGE_TOKENS
     reply.steps.append(answer)
     return reply
