@@ -337,3 +337,32 @@ async def test_streamed_answer_that_keeps_breaking_gives_up_within_the_bound(emu
         again, _ = await ask_streaming(client, "works again")
         assert not again.is_error, text(again)
         await leaks.assert_no_leaks()
+
+
+@pytest.mark.parametrize(
+    ("fault", "expect"),
+    [
+        (Fault(kind="status", status=429, retry_delay="30s", count=PERSISTENT), ["rate limit", "retry after 30 s"]),
+        (Fault(kind="status", status=503, count=PERSISTENT), ["gemini is unavailable", "try again"]),
+        (Fault(kind="status", status=403), ["GEMINI_API_KEY"]),
+        (Fault(kind="malformed", count=PERSISTENT), ["unexpected response"]),
+    ],
+    ids=["429", "503", "403", "malformed"],
+)
+async def test_start_deep_research_faults_are_clear_and_nothing_half_recorded(
+    emu: Emulator, tmp_path: Path, fault: Fault, expect: list[str]
+) -> None:
+    async with memory_client(server_settings(emu.base_url, tmp_path)) as client:
+        leaks = LeakCheck(port_of(emu))
+        emu.add_fault(fault)
+        with anyio.fail_after(BOUND):
+            failed = await client.call_tool("start_deep_research", {"query": "during an outage"})
+        emu.clear_faults()
+        assert failed.is_error
+        for needle in expect:
+            assert needle.lower() in text(failed).lower(), text(failed)
+        # A failed start leaves no phantom run behind for the watcher to chase.
+        assert structured(await client.call_tool("list_interactions", {}))["interactions"] == []
+        interaction_id = await start_research(client)
+        assert (await get_done(client, interaction_id))["status"] == "completed"
+        await leaks.assert_no_leaks()

@@ -9,8 +9,20 @@ import anyio
 import pytest
 
 from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
+from gemini_mcp.http_app import build_http_app
+from gemini_mcp.server import build_server
 
-from .harness import LeakCheck, memory_client, server_settings, structured, text
+from .harness import (
+    LeakCheck,
+    Mode,
+    client_connections,
+    http_client,
+    memory_client,
+    serve_app,
+    server_settings,
+    structured,
+    text,
+)
 
 ROUNDS = 60
 FAULTS: list[Fault | None] = [
@@ -64,3 +76,25 @@ async def test_mixed_calls_and_faults_leave_no_residue(tmp_path: Path) -> None:
             last = await client.call_tool("ask_gemini", {"prompt": "What is my name?", "conversation_id": conversation})
             assert "Phil" in structured(last)["text"]
             await leaks.assert_no_leaks()
+
+
+@pytest.mark.slow
+async def test_many_http_sessions_open_and_close_without_residue(tmp_path: Path) -> None:
+    """Clients come and go for days: 30 sessions (both protocol eras) leave no task, fd or socket behind."""
+    async with running_emulator(EmulatorConfig()) as emu:
+        port = int(emu.base_url.rsplit(":", 1)[1])
+        settings = server_settings(emu.base_url, tmp_path)
+        async with serve_app(build_http_app(settings, build_server(settings))) as url:
+            async with http_client(url, mode="legacy") as client:  # warm up: pools, lazy imports
+                await client.call_tool("ask_gemini", {"prompt": "warm up"})
+            leaks = LeakCheck(port)
+            server_port = int(url.rsplit(":", 1)[1])
+            for round_ in range(30):
+                mode: Mode = "legacy" if round_ % 2 else "auto"
+                async with http_client(url, mode=mode) as client:
+                    with anyio.fail_after(30):
+                        result = await client.call_tool("ask_gemini", {"prompt": f"session {round_}"})
+                    assert not result.is_error, text(result)
+            await leaks.assert_no_leaks(slack_fds=4)
+            open_to_server = client_connections(server_port)
+            assert len(open_to_server) <= 1, open_to_server
