@@ -366,3 +366,19 @@ async def test_start_deep_research_faults_are_clear_and_nothing_half_recorded(
         interaction_id = await start_research(client)
         assert (await get_done(client, interaction_id))["status"] == "completed"
         await leaks.assert_no_leaks()
+
+
+async def test_malformed_event_mid_stream_is_resumed_for_answers_and_research(emu: Emulator, tmp_path: Path) -> None:
+    async with memory_client(server_settings(emu.base_url, tmp_path), "legacy") as client:
+        reference, _ = await ask_streaming(client, "Tell me about tides.")
+        emu.add_fault(Fault(kind="malformed", method="POST", after_events=3))
+        result, _ = await ask_streaming(client, "Tell me about tides.")
+        assert not result.is_error, text(result)
+        assert structured(result)["text"] == structured(reference)["text"]
+        assert resumed_streams(emu)
+
+        interaction_id = await start_research(client)
+        emu.add_fault(Fault(kind="malformed", method="GET", after_events=2))
+        data = await get_done(client, interaction_id)
+        assert data["status"] == "completed" and data["total_chars"] > 0 and data["error"] is None
+        assert len(data["progress"]) == len(set(data["progress"])) == 4
