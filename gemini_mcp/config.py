@@ -49,23 +49,60 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("api_key", "GEMINI_MCP_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY"),
         description="Gemini API key (GOOGLE_API_KEY wins over GEMINI_API_KEY, as in google-genai).",
     )
-    base_url: str | None = Field(default=None, description="Gemini API base URL; unset = the SDK's own default.")
-    default_model: str = DEFAULT_MODEL
-    allowed_models: Annotated[list[str], NoDecode] = Field(default_factory=list[str])
-    default_agent: str = DEFAULT_AGENT
-    data_dir: Path = Field(default_factory=default_data_dir)
+    base_url: str | None = Field(
+        default=None,
+        description="Gemini API base URL, applied only when set; unset = the SDK's own `GOOGLE_GEMINI_BASE_URL` "
+        "or Google's default.",
+    )
+    default_model: str = Field(default=DEFAULT_MODEL, description="Model used when `model` is omitted.")
+    allowed_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=list[str],
+        description="Comma list of models callers may choose; others are refused with the list. Empty = any.",
+        json_schema_extra={"readme_default": "any"},
+    )
+    default_agent: str = Field(default=DEFAULT_AGENT, description="Deep Research agent used when `agent` is omitted.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where the SQLite store of conversations and interactions lives.",
+        json_schema_extra={"readme_default": "platform user data dir (`~/.local/share/gemini-mcp` on Linux)"},
+    )
     request_timeout: float = Field(default=120.0, gt=0, description="Seconds per Gemini HTTP request.")
-    max_retries: int = Field(default=2, ge=0, le=10, description="Retries of transient Gemini errors.")
-    transport: Literal["stdio", "http"] = "stdio"
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=0, le=65535)
-    http_tokens: SecretStr | None = None
-    http_tokens_file: Path | None = None
-    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list[str])
-    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list[str])
-    file_roots: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [Path.cwd()])
-    log_level: LogLevel = "INFO"
-    emulator: EmulatorMode = "off"
+    max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of transient Gemini errors (408, 5xx, network; 429 only when the delay is short).",
+    )
+    transport: Literal["stdio", "http"] = Field(default="stdio", description="`stdio` or `http` (Streamable HTTP).")
+    host: str = Field(
+        default="127.0.0.1", description="HTTP bind address; off loopback, tokens and hosts are required."
+    )
+    port: int = Field(default=8000, ge=0, le=65535, description="HTTP port (`/mcp`).")
+    http_tokens: SecretStr | None = Field(
+        default=None, description="`principal:token,...` bearer tokens for HTTP (required off loopback)."
+    )
+    http_tokens_file: Path | None = Field(
+        default=None, description="File with one `principal:token` per line, instead of or besides the variable."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list[str],
+        description="Extra Host header values accepted over HTTP (DNS-rebinding protection).",
+        json_schema_extra={"readme_default": "loopback"},
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list[str],
+        description="Extra Origin values accepted over HTTP.",
+        json_schema_extra={"readme_default": "loopback"},
+    )
+    file_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [Path.cwd()],
+        description="Comma list of directories `files` may read from (paths are resolved before the check).",
+        json_schema_extra={"readme_default": "working directory"},
+    )
+    log_level: LogLevel = Field(default="INFO", description="Log level; logs go to stderr.")
+    emulator: EmulatorMode = Field(
+        default="off", description="`on`: serve on the embedded emulator; `auto`: only when no key is set; `off`."
+    )
 
     @field_validator("api_key", mode="before")
     @classmethod
