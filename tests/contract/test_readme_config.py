@@ -58,7 +58,7 @@ def test_every_setting_is_documented_in_the_readme_table() -> None:
     if UPDATE and expected != readme:
         README.write_text(expected, encoding="utf-8")
         readme = expected
-    assert readme == expected, "README configuration table is stale: run UPDATE_SNAPSHOT=1 python -m pytest tests/contract"
+    assert readme == expected, "README configuration table is stale: UPDATE_SNAPSHOT=1 python -m pytest tests/contract"
 
 
 def test_the_table_names_the_sdk_key_variables_and_every_prefixed_setting() -> None:
