@@ -5,7 +5,9 @@ loses nothing. Per interaction it streams `get(id, stream=True, last_event_id=cu
 the event cursor, thought summaries and status as they arrive; when the stream drops it resumes
 from the stored cursor, and when streaming fails it polls `get(id)` with exponential backoff.
 On start-up it resumes every interaction the store says is still running. Nothing spins: each
-loop iteration either consumed events or slept its backoff.
+loop iteration either consumed events or slept its backoff. A lease in the store (`leases.py`) makes
+one process the follower of each interaction when several share the database; the others watch the
+store and take over when the holder dies or stops renewing.
 
 Waiters (`get_interaction(wait_seconds>0)`) block on an `anyio.Event` that is set on every change.
 """
@@ -19,7 +21,7 @@ from typing import Any
 import anyio
 from anyio.abc import TaskGroup
 
-from gemini_mcp import errors
+from gemini_mcp import errors, leases
 from gemini_mcp.gemini import RUNNING_STATUSES as _RUNNING
 from gemini_mcp.gemini import GeminiBackend, InteractionData, InteractionEvent, as_dict, as_list
 from gemini_mcp.store import InteractionRecord, Store, now
@@ -28,11 +30,13 @@ logger = logging.getLogger(__name__)
 
 MIN_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
+OBSERVE_EVERY = 2.0  # seconds between store reads while another process holds an interaction's lease
 
 
 @dataclass
 class _Tracked:
     changed: anyio.Event = field(default_factory=anyio.Event)
+    renewed: float = float("-inf")  # when this process last took or renewed the interaction's lease
 
 
 class Watcher:
@@ -43,6 +47,7 @@ class Watcher:
         self.backend = backend
         self._tracked: dict[str, _Tracked] = {}
         self._task_group: TaskGroup | None = None
+        self.holder = leases.new_holder()
 
     async def run(self, task_group: TaskGroup) -> None:
         """Attach to the lifespan task group and resume everything still running."""
@@ -83,8 +88,13 @@ class Watcher:
 
     async def _follow(self, record: InteractionRecord, tracked: _Tracked) -> None:
         backoff = MIN_BACKOFF
+        held = False
         try:
             while record.status in _RUNNING:
+                if not await leases.acquire(self.store, record.id, self.holder):
+                    record = await self._observe(record, tracked)  # another live process follows it
+                    continue
+                held, tracked.renewed = True, anyio.current_time()
                 cursor = record.event_cursor
                 try:
                     if await self._stream_once(record, tracked):
@@ -112,6 +122,20 @@ class Watcher:
         finally:
             self._tracked.pop(record.id, None)
             self._signal(tracked)
+            if held:
+                with anyio.CancelScope(shield=True):
+                    await self.store.release(record.id, self.holder)
+
+    async def _observe(self, record: InteractionRecord, tracked: _Tracked) -> InteractionRecord:
+        """Follow through the store while another process holds the lease (it may die: then we take over)."""
+        await anyio.sleep(OBSERVE_EVERY)
+        fresh = await self.store.get_interaction(record.owner, record.id)
+        if fresh is None:  # forgotten locally (its conversation was deleted): nothing left to follow
+            record.status = "deleted"
+            return record
+        if fresh.updated != record.updated:
+            self._signal(tracked)
+        return fresh
 
     async def _stream_once(self, record: InteractionRecord, tracked: _Tracked) -> bool:
         """Stream from the cursor, then read the final state. True: dropped after new events (resume now)."""
@@ -173,6 +197,9 @@ class Watcher:
 
     async def _save(self, record: InteractionRecord, tracked: _Tracked) -> None:
         record.updated = now()
+        if anyio.current_time() - tracked.renewed > leases.RENEW_AFTER:
+            await self.store.claim(record.id, self.holder, leases.LEASE_TTL)
+            tracked.renewed = anyio.current_time()
         # Another writer (cancel_interaction) may have stored a terminal status meanwhile: keep it.
         stored = await self.store.get_interaction(record.owner, record.id)
         if stored is not None and stored.status not in _RUNNING and record.status in _RUNNING:

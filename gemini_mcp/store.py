@@ -63,6 +63,9 @@ class Store(Protocol):
         self, owner: str, *, status: str | None, limit: int, conversation_id: str | None = None
     ) -> list[InteractionRecord]: ...
     async def running_interactions(self) -> list[InteractionRecord]: ...
+    async def claim(self, interaction_id: str, holder: str, ttl: float, *, steal_from: str | None = None) -> bool: ...
+    async def lease_holder(self, interaction_id: str) -> str | None: ...
+    async def release(self, interaction_id: str, holder: str) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -236,6 +239,30 @@ class SQLiteStore:
             _RUNNING,
         ).fetchall()
         return [_interaction(row) for row in rows]
+
+    # -- watcher leases: one follower per running interaction across processes sharing the database
+
+    async def claim(self, interaction_id: str, holder: str, ttl: float, *, steal_from: str | None = None) -> bool:
+        """Take or renew the lease; True if `holder` now holds it (free, expired, ours, or held by `steal_from`)."""
+        stamp = now()
+        cursor = self._db.execute(
+            "UPDATE interactions SET lease_owner = ?, lease_expires = ? WHERE id = ?"
+            " AND (lease_owner IS NULL OR lease_owner = ? OR lease_owner = ? OR lease_expires < ?)",
+            (holder, stamp + ttl, interaction_id, holder, steal_from, stamp),
+        )
+        return cursor.rowcount > 0
+
+    async def lease_holder(self, interaction_id: str) -> str | None:
+        row = self._db.execute(
+            "SELECT lease_owner FROM interactions WHERE id = ? AND lease_expires >= ?", (interaction_id, now())
+        ).fetchone()
+        return row[0] if row else None
+
+    async def release(self, interaction_id: str, holder: str) -> None:
+        self._db.execute(
+            "UPDATE interactions SET lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
+            (interaction_id, holder),
+        )
 
     async def close(self) -> None:
         self._db.close()
