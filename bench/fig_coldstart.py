@@ -39,9 +39,9 @@ async def run(sizes: Sizes) -> FigureResult:
     names: list[str] = []
     with emulator_process() as emu, tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
         ours = stdio_params(Path(tmp), emu.base_url)
-        # One untimed spawn each warms the OS page cache and the .pyc files.
-        await _spawn_and_list(baseline)
-        await _spawn_and_list(ours)
+        if sizes.cold_starts > 1:  # one untimed spawn each warms the OS page cache and the .pyc files
+            await _spawn_and_list(baseline)
+            await _spawn_and_list(ours)
         for _ in range(sizes.cold_starts):
             init, listed, _ = await _spawn_and_list(baseline)
             base_init.append(init)
