@@ -242,8 +242,10 @@ async def test_research_in_stream_error_event_is_survived(emu: Emulator, tmp_pat
         Fault(kind="error_event", method="GET", after_events=2, count=1, message="Backend stream interrupted")
     )
     async with memory_client(server_settings(emu.base_url, tmp_path)) as client:
+        leaks = LeakCheck(port_of(emu))
         interaction_id = await start_research(client)
         data = await get_done(client, interaction_id)
+        await leaks.assert_no_leaks()
         assert data["status"] == "completed"
         assert data["total_chars"] > 0
         # The job finished fine: a transient stream error must not be reported as the job's error.
@@ -254,8 +256,10 @@ async def test_research_in_stream_error_event_is_survived(emu: Emulator, tmp_pat
 async def test_research_polling_survives_503s(emu: Emulator, tmp_path: Path) -> None:
     emu.add_fault(Fault(kind="status", status=503, method="GET", count=4))
     async with memory_client(server_settings(emu.base_url, tmp_path)) as client:
+        leaks = LeakCheck(port_of(emu))
         interaction_id = await start_research(client)
         data = await get_done(client, interaction_id)
+        await leaks.assert_no_leaks()
         assert data["status"] == "completed"
         assert data["total_chars"] > 0
         assert data["error"] is None
@@ -263,10 +267,12 @@ async def test_research_polling_survives_503s(emu: Emulator, tmp_path: Path) -> 
 
 async def test_research_that_expired_on_gemini_fails_with_retention_note(emu: Emulator, tmp_path: Path) -> None:
     async with memory_client(server_settings(emu.base_url, tmp_path)) as client:
+        leaks = LeakCheck(port_of(emu))
         emu.add_fault(Fault(kind="delay", method="GET", delay=0.5, count=1))  # the watcher is still connecting
         interaction_id = await start_research(client)
         emu.reset()
         data = await get_done(client, interaction_id)
+        await leaks.assert_no_leaks()
         assert data["status"] == "failed"
         assert "1 day" in data["error"] and "55 days" in data["error"]
         listed = structured(await client.call_tool("list_interactions", {}))
