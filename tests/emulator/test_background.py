@@ -144,7 +144,8 @@ async def test_two_hundred_concurrent_jobs_complete() -> None:
     """200 background jobs at once in one emulator process: each job is a timed plan driven by the one
     scheduler task, not a thread. The 200 creates go over plain HTTP (the SDK costs 10-100 ms of CPU
     per call on this shared machine, which would only measure the SDK); the SDK then reads some back."""
-    async with running_emulator(EmulatorConfig(research_seconds=0.5, research_steps=2)) as emu:
+    # Jobs last 5 s, so a create answered late on a loaded machine still reports in_progress.
+    async with running_emulator(EmulatorConfig(research_seconds=5.0, research_steps=2)) as emu:
         client = make_client(emu.base_url)
         headers = {"x-goog-api-key": "k"}
         body = {"agent": AGENT, "background": True, "agent_config": RESEARCH}
