@@ -388,3 +388,16 @@ async def test_malformed_event_mid_stream_is_resumed_for_answers_and_research(em
         data = await get_done(client, interaction_id)
         assert data["status"] == "completed" and data["total_chars"] > 0 and data["error"] is None
         assert len(data["progress"]) == len(set(data["progress"])) == 4
+
+
+async def test_waiting_during_an_outage_returns_on_time_and_the_job_recovers(emu: Emulator, tmp_path: Path) -> None:
+    async with memory_client(server_settings(emu.base_url, tmp_path)) as client:
+        emu.add_fault(Fault(kind="status", status=503, method="GET", count=10_000))  # Gemini unreachable for reads
+        interaction_id = await start_research(client)
+        with anyio.fail_after(BOUND):  # wait_seconds=2 is honoured although every read fails meanwhile
+            waited = await client.call_tool("get_interaction", {"interaction_id": interaction_id, "wait_seconds": 2})
+        assert not waited.is_error, text(waited)
+        assert structured(waited)["done"] is False
+        emu.clear_faults()
+        data = await get_done(client, interaction_id)
+        assert data["status"] == "completed" and data["total_chars"] > 0
