@@ -4,6 +4,7 @@
              [--data-dir DIR] [--log-level L]                 run the MCP server (stdio by default)
   gemini-mcp emulator [--host H] [--port N] ...                run the Interactions emulator alone
   gemini-mcp check [...]                                       configuration doctor + one live call
+  gemini-mcp demo [--live]                                     every tool through a real client, on the emulator
 
 The only place that knows argv, logging setup and uvicorn. Logs go to stderr; stdout is MCP's.
 """
@@ -134,6 +135,11 @@ def main(argv: list[str] | None = None) -> None:
         from gemini_mcp.doctor import main as check_main
 
         check_main(args[1:])
+        return
+    if args and args[0] == "demo":
+        from gemini_mcp.demo import main as demo_main
+
+        demo_main(args[1:])
         return
     settings = load_settings(args)
     configure_logging(settings.log_level)

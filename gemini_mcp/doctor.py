@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -138,16 +138,30 @@ def _data_dir_state(path: Path) -> str:
     return "cannot be created (no write access)"
 
 
-def _text_of(result: Any) -> str:
+def text_of(result: Any) -> str:
+    """The text blocks of a tool result, joined."""
     parts = [getattr(block, "text", "") for block in getattr(result, "content", [])]
     return " ".join(part for part in parts if part).strip()
 
 
-async def probe(server_args: Sequence[str], *, timeout: float, errlog: TextIO) -> ProbeResult:
-    """Start `python -m gemini_mcp <server_args>` over stdio like a client does, list tools, ask once."""
-    params = StdioServerParameters(
+def server_params(server_args: Sequence[str]) -> StdioServerParameters:
+    """`python -m gemini_mcp <server_args>` with this process's environment, as a client launches it."""
+    return StdioServerParameters(
         command=sys.executable, args=["-m", "gemini_mcp", *server_args], env=dict(os.environ), cwd=os.getcwd()
     )
+
+
+def write_log_tail(write: Callable[[str], object], server_log: Sequence[str], count: int = 15) -> None:
+    """The last lines the server wrote to stderr, indented, for a failure report."""
+    if server_log:
+        write("last lines the server wrote to stderr:\n")
+        for entry in server_log[-count:]:
+            write(f"  | {entry}\n")
+
+
+async def probe(server_args: Sequence[str], *, timeout: float, errlog: TextIO) -> ProbeResult:
+    """Start `python -m gemini_mcp <server_args>` over stdio like a client does, list tools, ask once."""
+    params = server_params(server_args)
     tools: tuple[str, ...] = ()
     server = ""
     try:
@@ -161,7 +175,7 @@ async def probe(server_args: Sequence[str], *, timeout: float, errlog: TextIO) -
                 started = time.perf_counter()
                 answer = await client.call_tool("ask_gemini", {"prompt": PROBE_PROMPT})
                 elapsed = time.perf_counter() - started
-                text = _text_of(answer)
+                text = text_of(answer)
                 if answer.is_error:
                     return ProbeResult(False, f"ask_gemini failed: {text}", tools, server)
                 structured: dict[str, Any] = dict(answer.structured_content or {})
@@ -243,10 +257,7 @@ def run_check(argv: Sequence[str], out: TextIO) -> int:
         write(f"OK: {result.detail}\n")
         return 0
     write(f"FAIL: {result.detail}\n")
-    if server_log:
-        write("last lines the server wrote to stderr:\n")
-        for entry in server_log[-15:]:
-            write(f"  | {entry}\n")
+    write_log_tail(write, server_log)
     return 1
 
 
