@@ -17,26 +17,19 @@ from typing import Any
 
 import anyio
 
-from gemini_mcp import errors, shaping
+from gemini_mcp import errors, inputs, paths, shaping, streaming, turn_config, turns
 from gemini_mcp.config import Settings
 from gemini_mcp.gemini import CreateRequest, GeminiBackend, InteractionData
-from gemini_mcp.models import AskResult, Usage
+from gemini_mcp.models import AskResult
 from gemini_mcp.store import Conversation, InteractionRecord, Store, now
 
 logger = logging.getLogger(__name__)
 
 
-class _InStreamError(errors.UpstreamError):
-    """Gemini's own `error` event inside a stream: reported as is, never resumed."""
-
-
 DEPRECATED_PREFIXES = ("gemini-2.0-", "gemini-1.5-", "gemini-1.0-", "gemini-pro")
-GENERATION_KEYS = ("temperature", "thinking_level", "max_output_tokens")
-#: Turn settings a conversation remembers (issue 4 adds tools, function declarations, ...).
-REMEMBERED_KEYS = ("model", "system_instruction", *GENERATION_KEYS)
-#: Minimum seconds between streamed progress notifications (the first delta goes out at once).
-STREAM_THROTTLE = 0.2
-STREAM_RESUMES = 3
+#: Turn settings a conversation remembers: model, system instruction, generation settings, tools, function
+#: declarations, File Search stores, MCP servers (turns.REMEMBERED_KEYS).
+REMEMBERED_KEYS = ("model", "system_instruction", *turns.REMEMBERED_KEYS)
 ProgressFn = Callable[[float, str], Awaitable[None]]
 
 
@@ -47,6 +40,7 @@ class Turn:
     prompt: str
     conversation_id: str | None = None
     settings: dict[str, Any] = field(default_factory=dict[str, Any])
+    inputs: turns.TurnInputs = field(default_factory=turns.TurnInputs)  # files, function results, schema, store
 
 
 def new_conversation_id() -> str:
@@ -139,46 +133,57 @@ class Conversations:
 
     async def _ask(self, owner: str, turn: Turn, on_progress: ProgressFn | None) -> AskResult:
         conversation = await self.open(owner, turn.conversation_id, turn.prompt)
+        turns.check_chain(conversation, turn.inputs, given_conversation=bool(turn.conversation_id))
         given = {key: value for key, value in turn.settings.items() if value is not None}
         config = {**conversation.config, **given}
         model, notes = resolve_model(self.settings, config.get("model"))
         config["model"] = model
-        generation = {key: config[key] for key in GENERATION_KEYS if config.get(key) is not None}
-        request = CreateRequest(
-            input=turn.prompt,
-            model=model,
+        request = turns.build_request(
+            turn.prompt,
+            config,
+            turn.inputs,
             previous_interaction_id=conversation.last_interaction_id,
-            system_instruction=config.get("system_instruction"),
-            generation_config=generation or None,
+            roots=paths.resolve_roots(self.settings.file_roots),
         )
         data = await (self._create(request) if on_progress is None else self._stream(request, on_progress))
+        config = turns.remembered(config, turn.inputs)
         await self._record_turn(conversation, config, data, kind="model", prompt=turn.prompt, model=model)
-        return AskResult(
-            conversation_id=conversation.id,
-            interaction_id=data.id,
-            status=data.status,
-            model=data.model or model,
-            text=data.text,
-            citations=shaping.citations(data.steps),
-            function_calls=shaping.function_calls(data.steps),
-            usage=Usage.from_raw(data.usage),
-            notes=notes,
-        )
+        return turns.shape(conversation, data, model, notes, turn.inputs)
 
     async def start_research(
-        self, owner: str, query: str, *, agent: str | None, conversation_id: str | None, thinking_summaries: bool
+        self,
+        owner: str,
+        query: str,
+        *,
+        agent: str | None,
+        conversation_id: str | None,
+        thinking_summaries: bool,
+        files: list[str] | None = None,
+        tools: dict[str, Any] | None = None,
     ) -> tuple[Conversation, InteractionRecord]:
+        """`files` become content blocks; `tools` may hold file_search_store_names and mcp_servers."""
         async with self._one_turn_at_a_time(conversation_id):
-            return await self._start_research(owner, query, agent, conversation_id, thinking_summaries)
+            return await self._start_research(
+                owner, query, agent, conversation_id, thinking_summaries, files or [], tools or {}
+            )
 
     async def _start_research(
-        self, owner: str, query: str, agent: str | None, conversation_id: str | None, thinking_summaries: bool
+        self,
+        owner: str,
+        query: str,
+        agent: str | None,
+        conversation_id: str | None,
+        thinking_summaries: bool,
+        files: list[str],
+        tools: dict[str, Any],
     ) -> tuple[Conversation, InteractionRecord]:
         conversation = await self.open(owner, conversation_id, query)
         agent_id = (agent or "").strip() or self.settings.default_agent
+        blocks, _ = inputs.content_blocks(files, paths.resolve_roots(self.settings.file_roots)) if files else ([], [])
         request = CreateRequest(
-            input=query,
+            input=inputs.user_input(query, blocks),
             agent=agent_id,
+            tools=turn_config.tool_objects(tools),
             previous_interaction_id=conversation.last_interaction_id,
             agent_config={"type": "deep-research", "thinking_summaries": "auto" if thinking_summaries else "none"},
             background=True,
@@ -199,73 +204,14 @@ class Conversations:
             ) from err
 
     async def _stream(self, request: CreateRequest, on_progress: ProgressFn) -> InteractionData:
-        """Stream the answer, forwarding deltas (throttled), then read the stored interaction for the full result.
-
-        A stream that breaks (or ends) before `interaction.completed` is resumed up to STREAM_RESUMES times with
-        `get(id, stream=True, last_event_id=...)`, so nothing is lost or repeated; an in-stream `error` event is
-        Gemini's answer and is not retried.
-        """
-        parts: list[str] = []
-        pending: list[str] = []
-        received = 0
-        last_sent = -STREAM_THROTTLE
-        streamed = InteractionData(id="", status="in_progress")
-        last_event: str | None = None
-        resumes = 0
-        events = self.backend.create_stream(request)
-        while True:
-            problem = "the stream ended before the answer was complete"
-            completed = False
-            try:
-                async for event in events:
-                    last_event = event.event_id or last_event
-                    if event.interaction is not None:
-                        streamed = event.interaction
-                    completed = completed or event.event_type == "interaction.completed"
-                    if event.error:
-                        raise _InStreamError(f"Gemini reported an error while answering: {event.error}. Try again.")
-                    piece = event.text or (f"(thinking) {event.thought}\n" if event.thought else "")
-                    if not piece:
-                        continue
-                    if event.text:
-                        parts.append(event.text)
-                    pending.append(piece)
-                    received += len(piece)
-                    if anyio.current_time() - last_sent >= STREAM_THROTTLE:
-                        await on_progress(float(received), "".join(pending))
-                        pending.clear()
-                        last_sent = anyio.current_time()
-            except errors.NotFoundError as err:
-                raise translate_not_found(
-                    err, model=request.model, agent=request.agent, previous=request.previous_interaction_id
-                ) from err
-            except (_InStreamError, errors.RateLimitedError):
-                raise
-            except errors.UpstreamError as err:
-                if not streamed.id:
-                    raise
-                problem = str(err)
-            if completed or (not streamed.id and resumes == 0):
-                break
-            if not streamed.id or resumes >= STREAM_RESUMES or request.store is False:
-                raise errors.UpstreamError(
-                    f"Gemini's answer stream broke and could not be resumed ({problem}). Try again."
-                )
-            resumes += 1
-            logger.info("Stream of %s broke (%s); resuming after event %s", streamed.id, problem, last_event)
-            if last_event is None:
-                parts.clear()  # the resumed stream replays from the start
-            events = self.backend.stream(streamed.id, last_event)
-        if pending:
-            await on_progress(float(received), "".join(pending))
-        streamed.text = "".join(parts)
-        if streamed.id and request.store is not False:
-            try:
-                final = await self.backend.get(streamed.id)  # steps (citations, calls) and usage, authoritative
-                return final if final.text or not streamed.text else streamed
-            except errors.GeminiMcpError as err:
-                logger.info("Reading streamed interaction %s back failed: %s", streamed.id, err)
-        return streamed
+        """Stream the answer (streaming.run_stream: progress <= 10/s, in-stream errors reported, a broken stream
+        resumed from its last event id), returning the same interaction a unary create would."""
+        try:
+            return await streaming.run_stream(self.backend, request, on_progress)
+        except errors.NotFoundError as err:
+            raise translate_not_found(
+                err, model=request.model, agent=request.agent, previous=request.previous_interaction_id
+            ) from err
 
     async def _record_turn(
         self,

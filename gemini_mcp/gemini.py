@@ -83,6 +83,8 @@ class InteractionEvent:
     text: str | None = None
     error: str | None = None
     interaction: InteractionData | None = None
+    data: dict[str, Any] = field(default_factory=dict[str, Any], repr=False)  # the event JSON, when dumped
+    raw: Any = field(default=None, repr=False)  # the SDK event of a light event (see event_payload)
 
 
 class GeminiBackend(Protocol):
@@ -328,7 +330,7 @@ def _text(value: object) -> str | None:
 def _light_event(raw: Any, kind: str) -> InteractionEvent:
     """The frequent small events, read straight off the SDK object: `_dump` (the SDK's model_dump)
     costs ~0.4 ms per event, more than parsing it; `event_from_dict(_dump(raw))` gives the same result."""
-    event = InteractionEvent(event_type=kind, event_id=_text(getattr(raw, "event_id", None)))
+    event = InteractionEvent(event_type=kind, event_id=_text(getattr(raw, "event_id", None)), raw=raw)
     if kind == "interaction.status_update":
         event.status = _text(getattr(raw, "status", None))
     elif kind == "step.delta":
@@ -343,9 +345,28 @@ def _light_event(raw: Any, kind: str) -> InteractionEvent:
     return event
 
 
+def event_payload(event: InteractionEvent) -> dict[str, Any]:
+    """The event's full JSON payload (streaming.py folds it into steps). Text and thought deltas are rebuilt
+    from their fields; other light events are dumped once, on demand."""
+    if event.data or event.raw is None:
+        return event.data
+    if event.event_type == "step.delta" and (event.text is not None or event.thought is not None):
+        delta: dict[str, Any] = (
+            {"type": "text", "text": event.text}
+            if event.text is not None
+            else {"type": "thought_summary", "content": {"type": "text", "text": event.thought}}
+        )
+        payload: dict[str, Any] = {"event_type": "step.delta", "index": getattr(event.raw, "index", 0), "delta": delta}
+        if event.event_id:
+            payload["event_id"] = event.event_id
+        return payload
+    event.data = _dump(event.raw)
+    return event.data
+
+
 def event_from_dict(data: dict[str, Any]) -> InteractionEvent:
     kind = str(data.get("event_type") or "UNKNOWN")
-    event = InteractionEvent(event_type=kind, event_id=data.get("event_id"))
+    event = InteractionEvent(event_type=kind, event_id=data.get("event_id"), data=data)
     if kind in ("interaction.created", "interaction.completed") and isinstance(data.get("interaction"), dict):
         event.interaction = interaction_from_dict(as_dict(data["interaction"]))
         event.status = event.interaction.status

@@ -7,9 +7,11 @@ read an older shape keep working. Each model also renders the readable text bloc
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from gemini_mcp.result_parts import GeneratedImage, ToolActivity
 
 
 def iso(timestamp: float) -> str:
@@ -17,10 +19,20 @@ def iso(timestamp: float) -> str:
 
 
 class Usage(BaseModel):
+    """Token counts as Gemini reports them (every figure the API gives; absent ones are null)."""
+
     input_tokens: int | None = None
     output_tokens: int | None = None
     thought_tokens: int | None = None
+    cached_tokens: int | None = None
+    tool_use_tokens: int | None = None
+    initial_input_tokens: int | None = None
     total_tokens: int | None = None
+    input_tokens_by_modality: dict[str, int] | None = None
+    output_tokens_by_modality: dict[str, int] | None = None
+    cached_tokens_by_modality: dict[str, int] | None = None
+    tool_use_tokens_by_modality: dict[str, int] | None = None
+    grounding_tool_count: dict[str, int] | None = Field(default=None, description="Grounding tool calls by type.")
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any] | None) -> Usage | None:
@@ -30,8 +42,30 @@ class Usage(BaseModel):
             input_tokens=raw.get("total_input_tokens"),
             output_tokens=raw.get("total_output_tokens"),
             thought_tokens=raw.get("total_thought_tokens"),
+            cached_tokens=raw.get("total_cached_tokens"),
+            tool_use_tokens=raw.get("total_tool_use_tokens"),
+            initial_input_tokens=raw.get("initial_input_tokens"),
             total_tokens=raw.get("total_tokens"),
+            input_tokens_by_modality=_by(raw.get("input_tokens_by_modality"), "modality", "tokens"),
+            output_tokens_by_modality=_by(raw.get("output_tokens_by_modality"), "modality", "tokens"),
+            cached_tokens_by_modality=_by(raw.get("cached_tokens_by_modality"), "modality", "tokens"),
+            tool_use_tokens_by_modality=_by(raw.get("tool_use_tokens_by_modality"), "modality", "tokens"),
+            grounding_tool_count=_by(raw.get("grounding_tool_count"), "type", "count"),
         )
+
+
+def _by(raw: object, key: str, value: str) -> dict[str, int] | None:
+    """``[{modality: text, tokens: 5}]`` -> ``{"text": 5}`` (None when absent)."""
+    if not isinstance(raw, list):
+        return None
+    out: dict[str, int] = {}
+    for item in cast(list[object], raw):
+        if isinstance(item, dict):
+            entry = cast(dict[str, Any], item)
+            name, count = entry.get(key), entry.get(value)
+            if isinstance(name, str) and isinstance(count, int):
+                out[name.lower()] = out.get(name.lower(), 0) + count
+    return out
 
 
 class Citation(BaseModel):
@@ -59,9 +93,35 @@ class AskResult(BaseModel):
     )
     usage: Usage | None = None
     notes: list[str] = Field(default_factory=list[str], description="Things the caller should know.")
+    json_: Any = Field(
+        default=None, alias="json", description="The answer parsed as JSON (only when response_schema was given)."
+    )
+    tool_activity: list[ToolActivity] = Field(
+        default_factory=list[ToolActivity], description="What Gemini's tools did: searches, code run, URLs read."
+    )
+    thoughts: list[str] = Field(default_factory=list[str], description="Thought summaries (include_thoughts).")
+    images: list[GeneratedImage] = Field(
+        default_factory=list[GeneratedImage], description="Generated images (also sent as image content)."
+    )
+
+    model_config = ConfigDict(populate_by_name=True)
+    _image_data: list[tuple[str, str]] = PrivateAttr(default_factory=list[tuple[str, str]])
+
+    def set_image_data(self, images: list[tuple[str, str]]) -> None:
+        """(mime type, base64 data) of each generated image, for the tool's image content blocks."""
+        self._image_data = list(images)
+
+    @property
+    def image_data(self) -> list[tuple[str, str]]:
+        return list(self._image_data)
 
     def render(self) -> str:
-        lines = [self.text or f"(no text; status {self.status})"]
+        lines: list[str] = []
+        if self.thoughts:
+            lines.append("Thoughts: " + " | ".join(self.thoughts))
+        lines.extend(f"[tool] {activity.render()}" for activity in self.tool_activity)
+        lines.append(self.text or f"(no text; status {self.status})")
+        lines.extend(f"[image {i.index}: {i.mime_type}, {i.uri}]" for i in self.images)
         for call in self.function_calls:
             lines.append(f"[function call {call.id}] {call.name}({call.arguments})")
         if self.citations:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -9,7 +10,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
-from gemini_mcp import errors, shaping
+from gemini_mcp import errors, outputs, shaping, turn_config
 from gemini_mcp.config import Settings
 from gemini_mcp.gemini import RUNNING_STATUSES
 from gemini_mcp.interactions import describe, summarize
@@ -73,13 +74,30 @@ async def conversation(conversation_id: str, ctx: Ctx) -> str:
             "title": conv.title,
             "turns": conv.turns,
             "last_interaction_id": conv.last_interaction_id,
-            "remembered": conv.config,
+            "remembered": turn_config.redact(conv.config),
             "created": iso(conv.created),
             "updated": iso(conv.updated),
             "interactions": [summarize(r).model_dump(mode="json") for r in reversed(records)],
         },
         indent=2,
     )
+
+
+async def interaction_image(interaction_id: str, index: str, ctx: Ctx) -> bytes:
+    """Image number `index` (0-based) that the interaction generated."""
+    try:
+        record = await state(ctx).interactions.load(owner(), interaction_id)
+    except errors.NotFoundError as err:
+        raise ResourceNotFoundError(str(err)) from err
+    pictures = outputs.images(record.steps)
+    if not index.isdigit() or int(index) >= len(pictures):
+        raise ResourceNotFoundError(
+            f"Interaction '{interaction_id}' has no image {index} (it has {len(pictures)}; numbering starts at 0)."
+        )
+    picture = pictures[int(index)]
+    if picture.data is None:
+        raise ResourceNotFoundError(f"Gemini gave image {index} only as a link: {picture.uri}")
+    return base64.b64decode(picture.data)
 
 
 def models_catalog(settings: Settings) -> str:
@@ -109,6 +127,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     server.resource(
         "gemini://interactions/{interaction_id}/report", name="interaction-report", mime_type="text/markdown"
     )(interaction_report)
+    server.resource(
+        "gemini://interactions/{interaction_id}/images/{index}", name="interaction-image", mime_type="image/png"
+    )(interaction_image)
     server.resource("gemini://conversations/{conversation_id}", name="conversation", mime_type="application/json")(
         conversation
     )

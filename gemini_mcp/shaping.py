@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gemini_mcp.gemini import as_dict, as_list
+from gemini_mcp import outputs
+from gemini_mcp.gemini import as_dict
 from gemini_mcp.models import Citation, FunctionCall
 
 
@@ -14,19 +15,8 @@ def shorten(text: str, limit: int = 80) -> str:
 
 
 def citations(steps: list[dict[str, Any]]) -> list[Citation]:
-    """URL citations from model_output text annotations, de-duplicated, in order."""
-    seen: dict[str, Citation] = {}
-    for step in steps:
-        if step.get("type") != "model_output":
-            continue
-        for content in map(as_dict, as_list(step.get("content"))):
-            for note in map(as_dict, as_list(content.get("annotations"))):
-                if note.get("type") == "url_citation" and note.get("url"):
-                    url = str(note["url"])
-                    if url not in seen:
-                        title = note.get("title")
-                        seen[url] = Citation(url=url, title=str(title) if title else None)
-    return list(seen.values())
+    """Sources from url_citation annotations and search results, grounding redirects resolved (outputs.py)."""
+    return outputs.citations(steps)
 
 
 def function_calls(steps: list[dict[str, Any]]) -> list[FunctionCall]:

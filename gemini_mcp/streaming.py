@@ -19,7 +19,16 @@ from typing import Any
 import anyio
 
 from gemini_mcp import errors
-from gemini_mcp.gemini import CreateRequest, GeminiBackend, InteractionData, as_dict, as_list, output_text
+from gemini_mcp.gemini import (
+    CreateRequest,
+    GeminiBackend,
+    InteractionData,
+    InteractionEvent,
+    as_dict,
+    as_list,
+    event_payload,
+    output_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -252,11 +261,9 @@ async def _resume(
         ) from None
 
 
-def _event_data(event: Any) -> dict[str, Any]:
-    """The JSON payload of one stream event (`InteractionEvent.data`, or a plain dict in unit tests)."""
-    if isinstance(event, dict):
-        return as_dict(event)  # pyright: ignore[reportUnknownArgumentType]
-    return as_dict(getattr(event, "data", None))
+def _event_data(event: InteractionEvent | dict[str, Any]) -> dict[str, Any]:
+    """The JSON payload of one stream event (a plain dict in unit tests)."""
+    return event if isinstance(event, dict) else event_payload(event)
 
 
 def _str(value: object) -> str | None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from gemini_mcp.conversations import Turn
@@ -28,6 +28,8 @@ from gemini_mcp.models import (
     iso,
 )
 from gemini_mcp.server import AppState, owner, state
+from gemini_mcp.turn_config import BuiltinTool, FunctionDeclaration, FunctionResult, McpServer
+from gemini_mcp.turns import TurnInputs
 
 Ctx = Context[AppState, Any]
 ConversationId = Annotated[
@@ -39,6 +41,21 @@ Status = Literal[
     "in_progress", "queued", "requires_action", "completed", "failed", "cancelled", "incomplete", "budget_exceeded"
 ]
 Limit = Annotated[int, Field(ge=1, le=200, description="How many to return, most recent first.")]
+Files = Annotated[
+    list[str] | None,
+    Field(
+        description="Local file paths (under the server's allowed roots) or https URLs: images, PDFs and office "
+        "documents, audio, video, text. Sent with this turn only."
+    ),
+]
+FileSearchStores = Annotated[
+    list[str] | None,
+    Field(description="File Search stores to search, e.g. ['fileSearchStores/my-docs-123']. Remembered."),
+]
+McpServers = Annotated[
+    list[McpServer] | None,
+    Field(description="Remote MCP servers (https) Gemini may call itself. Remembered for the conversation."),
+]
 
 GEMINI_CALL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 READ_LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -52,10 +69,30 @@ def _result(model: BaseModel) -> CallToolResult:
     )
 
 
+def _dumps(items: list[Any] | None) -> list[dict[str, Any]] | None:
+    """Validated argument models back to plain JSON (remembered in the store, sent to Gemini)."""
+    return None if items is None else [item.model_dump(exclude_none=True) for item in items]
+
+
+def _wants_progress(ctx: Ctx) -> bool:
+    """Did the caller ask for progress? A progress token over JSON-RPC (stdio, HTTP); mcp's in-process
+    `Client` hands its callback to the dispatch context instead of sending a token, so look for that too."""
+    meta = ctx.request_context.meta
+    if meta is not None and meta.get("progress_token") is not None:
+        return True
+    outbound = getattr(ctx.request_context.session, "_request_outbound", None)
+    for _ in range(4):  # the dispatch context may be wrapped (`_NoServerRequestsDispatchContext._inner`)
+        if outbound is None:
+            return False
+        if getattr(outbound, "_on_progress", None) is not None or getattr(outbound, "_progress_token", None):
+            return True
+        outbound = getattr(outbound, "_inner", None)
+    return False
+
+
 def _progress_sink(ctx: Ctx) -> Callable[[float, str], Awaitable[None]] | None:
     """A progress reporter when the caller sent a progress token (then answers are streamed), else None."""
-    meta = ctx.request_context.meta
-    if not meta or meta.get("progress_token") is None:
+    if not _wants_progress(ctx):
         return None
 
     async def report(value: float, message: str) -> None:
@@ -79,22 +116,57 @@ async def ask_gemini(
     ] = None,
     temperature: Annotated[float | None, Field(ge=0.0, le=2.0, description="Sampling temperature, 0-2.")] = None,
     max_output_tokens: Annotated[int | None, Field(ge=1, le=65536, description="Cap on answer tokens.")] = None,
+    include_thoughts: Annotated[
+        bool | None, Field(description="Return Gemini's thought summaries in `thoughts`. Remembered.")
+    ] = None,
+    tools: Annotated[
+        list[BuiltinTool] | None,
+        Field(description="Built-in tools Gemini may use; remembered ([] turns them off)."),
+    ] = None,
+    response_schema: Annotated[
+        dict[str, Any] | None,
+        Field(description="A JSON Schema object: Gemini answers with matching JSON, returned parsed in `json`."),
+    ] = None,
+    files: Files = None,
+    function_declarations: Annotated[
+        list[FunctionDeclaration] | None,
+        Field(description="Functions Gemini may ask you to call (see function_calls). Remembered."),
+    ] = None,
+    function_results: Annotated[
+        list[FunctionResult] | None,
+        Field(description="Your results for the function_calls of the previous turn (needs conversation_id)."),
+    ] = None,
+    file_search_store_names: FileSearchStores = None,
+    mcp_servers: McpServers = None,
+    store: Annotated[
+        bool, Field(description="false: Google keeps nothing of this turn, and it cannot be continued.")
+    ] = True,
 ) -> Annotated[CallToolResult, AskResult]:
     """Ask a Gemini model one turn of a conversation and get its answer.
 
     Without conversation_id a new conversation starts; pass the returned conversation_id to continue
-    it (the server keeps the chain, so Gemini remembers earlier turns). system_instruction, model and
-    generation settings given once are remembered for later turns of the same conversation.
+    it (the server keeps the chain, so Gemini remembers earlier turns). system_instruction, model,
+    generation settings, tools and function declarations given once are remembered for later turns.
+    When status is requires_action, run the function_calls and answer with function_results.
     """
-    settings = {
+    settings: dict[str, Any] = {
         "model": model,
         "system_instruction": system_instruction,
         "thinking_level": thinking_level,
         "temperature": temperature,
         "max_output_tokens": max_output_tokens,
+        "include_thoughts": include_thoughts,
+        "tools": tools,
+        "function_declarations": _dumps(function_declarations),
+        "file_search_store_names": file_search_store_names,
+        "mcp_servers": _dumps(mcp_servers),
     }
-    turn = Turn(prompt=prompt, conversation_id=conversation_id, settings=settings)
-    return _result(await state(ctx).conversations.ask(owner(), turn, on_progress=_progress_sink(ctx)))
+    extras = TurnInputs(files or [], _dumps(function_results) or [], response_schema, store)
+    turn = Turn(prompt=prompt, conversation_id=conversation_id, settings=settings, inputs=extras)
+    answer = await state(ctx).conversations.ask(owner(), turn, on_progress=_progress_sink(ctx))
+    result = _result(answer)
+    result.content.extend(ImageContent(type="image", data=d, mime_type=m) for m, d in answer.image_data)
+    return result
 
 
 async def start_deep_research(
@@ -107,6 +179,9 @@ async def start_deep_research(
         str | None, Field(description="Follow up on an earlier conversation or research run (its conversation_id).")
     ] = None,
     thinking_summaries: Annotated[bool, Field(description="Record the agent's thought summaries as progress.")] = True,
+    files: Files = None,
+    file_search_store_names: FileSearchStores = None,
+    mcp_servers: McpServers = None,
 ) -> Annotated[CallToolResult, ResearchStarted]:
     """Start a Gemini Deep Research run in the background and return its interaction_id at once.
 
@@ -114,8 +189,15 @@ async def start_deep_research(
     wait_seconds=...) until done is true; stop it with cancel_interaction. It keeps running if you disconnect.
     """
     app = state(ctx)
+    tools = {"file_search_store_names": file_search_store_names, "mcp_servers": _dumps(mcp_servers)}
     conversation, record = await app.conversations.start_research(
-        owner(), query, agent=agent, conversation_id=conversation_id, thinking_summaries=thinking_summaries
+        owner(),
+        query,
+        agent=agent,
+        conversation_id=conversation_id,
+        thinking_summaries=thinking_summaries,
+        files=files,
+        tools=tools,
     )
     app.watcher.follow(record)
     result = ResearchStarted(

@@ -78,6 +78,7 @@ async def test_resources_show_the_interaction_the_conversation_and_the_models(se
     assert {t.uri_template for t in templates.resource_templates} == {
         "gemini://interactions/{interaction_id}",
         "gemini://interactions/{interaction_id}/report",
+        "gemini://interactions/{interaction_id}/images/{index}",
         "gemini://conversations/{conversation_id}",
     }
 
