@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import socket
 import sys
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
@@ -14,17 +13,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio
-import httpx2
-import uvicorn
 from anyio.abc import Process
 from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
 from pydantic import SecretStr
-from starlette.types import ASGIApp
 
 from gemini_mcp.config import Settings
 from gemini_mcp.server import build_server
+from tests.security.harness import Mode, free_port, http_client, serve_app
+
+__all__ = ["Mode", "free_port", "http_client", "serve_app"]
 
 REPO = Path(__file__).resolve().parents[2]
 API_KEY = "test-key-reliability"
@@ -180,12 +178,6 @@ async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, what: s
 # ----------------------------------------------------------------------------- subprocess servers
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def subprocess_env(base_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "GOOGLE_"))}
     env.update(
@@ -225,35 +217,3 @@ async def http_server_process(env: dict[str, str], port: int, log: Path) -> Asyn
 
 def client_connections_possible(port: int) -> bool:
     return any(c.local_port == port and c.state == "LISTEN" for c in tcp_connections(port))
-
-
-# ----------------------------------------------------------------------------- in-process HTTP (as tests/security)
-
-Mode = Literal["legacy", "auto"]
-
-
-@asynccontextmanager
-async def serve_app(app: ASGIApp) -> AsyncGenerator[str]:
-    """Run ``app`` under uvicorn on 127.0.0.1 in the current event loop; yields ``http://127.0.0.1:PORT``."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(server.serve)
-        with anyio.fail_after(20):
-            while not server.started:
-                await anyio.sleep(0.01)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-
-
-@asynccontextmanager
-async def http_client(base_url: str, token: str | None = None, mode: Mode = "auto") -> AsyncGenerator[Client]:
-    """An MCP Client over Streamable HTTP at ``base_url``/mcp, sending ``Authorization: Bearer token``."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0)) as hc,
-        Client(streamable_http_client(f"{base_url}/mcp", http_client=hc), mode=mode) as client,
-    ):
-        yield client
