@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from mcp.client import Client
-from mcp.types import CallToolResult
-
 from gemini_mcp.config import Settings
-from gemini_mcp.emulator.server import Emulator
-from gemini_mcp.server import build_server
+from tests.server.harness import creates, data, error_text, open_client, text
+
+__all__ = ["creates", "data", "error_text", "open_client", "text"]
 
 
 def make_settings(data_dir: Path, base_url: str | None, **overrides: object) -> Settings:
@@ -25,33 +21,6 @@ def make_settings(data_dir: Path, base_url: str | None, **overrides: object) -> 
         **overrides,
     }
     return Settings.model_validate(values)
-
-
-@asynccontextmanager
-async def open_client(settings: Settings) -> AsyncIterator[Client]:
-    """An in-memory MCP client on a fresh server (entered inside the test, see tests/server/harness.py)."""
-    async with Client(build_server(settings), raise_exceptions=True) as c:
-        yield c
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, text(result)
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-def text(result: CallToolResult) -> str:
-    return "\n".join(getattr(block, "text", "") for block in result.content)
-
-
-def error_text(result: CallToolResult) -> str:
-    assert result.is_error, f"expected an error, got {text(result)}"
-    return text(result)
-
-
-def creates(emulator: Emulator) -> list[dict[str, Any]]:
-    """Bodies of every POST .../interactions the emulator received, in order."""
-    return [r.body for r in emulator.requests if r.method == "POST" and r.path.endswith("/interactions")]
 
 
 def user_content(body: dict[str, Any]) -> list[dict[str, Any]]:
