@@ -94,7 +94,7 @@ def sdk_client(base_url: str) -> Any:
 
 
 def speedups_module() -> Any:
-    """gemini_mcp.sdk_speedups, toggled in this process for the "SDK + speedups" baselines."""
-    from gemini_mcp import sdk_speedups
+    """gemini_mcp.gemini.speedups, toggled in this process for the "SDK + speedups" baselines."""
+    from gemini_mcp.gemini import speedups as sdk_speedups
 
     return sdk_speedups

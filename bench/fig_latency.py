@@ -5,7 +5,7 @@ baseline is ``client.aio.interactions.create`` in this process against the same 
 alternate in blocks (direct, direct with the SDK speedups, MCP) so drift in machine load hits all.
 
 Two baselines are reported: the plain SDK (the issue's baseline: what a user calling google-genai
-themselves gets) and the SDK with gemini_mcp.sdk_speedups applied in this process (what the server
+themselves gets) and the SDK with gemini_mcp.gemini.speedups applied in this process (what the server
 itself runs on, so ``added`` there is the MCP layer's own cost).
 """
 

@@ -1,7 +1,7 @@
 """Store scale: list_conversations and continuing a conversation with 10,000 stored vs 10.
 
 Two gemini-mcp servers over stdio against one emulator process, each with its own data dir. Before
-they start, their SQLite stores are filled through gemini_mcp.store.SQLiteStore with N-1
+they start, their SQLite stores are filled through gemini_mcp.store.sqlite.SQLiteStore with N-1
 conversations (one interaction each, as ask_gemini leaves them). Each server then makes one real
 ask_gemini turn (the conversation that is continued; the emulator knows its chain), and the
 timed calls alternate between the two servers (which goes first alternates too) so machine noise
@@ -24,7 +24,7 @@ OWNER = "local"  # stdio callers are "local"
 
 
 async def fill_store(db_path: Path, count: int) -> None:
-    from gemini_mcp.store import Conversation, InteractionRecord, SQLiteStore
+    from gemini_mcp.store.sqlite import Conversation, InteractionRecord, SQLiteStore
 
     store = SQLiteStore(db_path)
     try:

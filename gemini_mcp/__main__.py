@@ -1,4 +1,4 @@
-from gemini_mcp.cli import main
+from gemini_mcp.cli.main import main
 
 if __name__ == "__main__":
     main()

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 
 from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
-from gemini_mcp.gemini import (
+from gemini_mcp.gemini.genai import (
     InteractionEvent,
     _dump,  # pyright: ignore[reportPrivateUsage]
     event_from_dict,

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
-from gemini_mcp.server import build_server
+from gemini_mcp.server.app import build_server
 
 JOBS = 105
 

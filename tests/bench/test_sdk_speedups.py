@@ -1,4 +1,4 @@
-"""gemini_mcp.sdk_speedups changes nothing but speed: the unmodified google-genai SDK, with and without
+"""gemini_mcp.gemini.speedups changes nothing but speed: the unmodified google-genai SDK, with and without
 the caches, sends the same requests to the emulator and returns the same results."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import anyio
 import pytest
 
-from gemini_mcp import sdk_speedups
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
+from gemini_mcp.gemini import speedups as sdk_speedups
 
 _ID = re.compile(r"v1_[0-9a-f]+")
 _STAMP = re.compile(r'"(created|updated)": ?"[^"]*"')

@@ -9,8 +9,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from gemini_mcp import __version__
+from gemini_mcp.cli.doctor import setting_lines
 from gemini_mcp.config import Settings
-from gemini_mcp.doctor import setting_lines
 from gemini_mcp.emulator import EmulatorConfig, EmulatorThread
 
 from .helpers import free_port, server_env

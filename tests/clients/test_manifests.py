@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from gemini_mcp.cli.doctor import env_names
 from gemini_mcp.config import Settings
-from gemini_mcp.doctor import env_names
-from gemini_mcp.server import build_server
+from gemini_mcp.server.app import build_server
 
 from .helpers import REPO, NodeTools, pyproject
 

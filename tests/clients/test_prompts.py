@@ -6,7 +6,7 @@ import pytest
 from mcp import Client, MCPError
 from mcp.server import MCPServer
 
-from gemini_mcp.prompts import register_prompts
+from gemini_mcp.server.prompts import register_prompts
 
 
 def _server() -> MCPServer:

@@ -33,9 +33,9 @@ async def test_wheel_installs_in_a_fresh_venv_and_answers_an_mcp_client_over_std
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         entry_points = archive.read(f"gemini_mcp-{version}.dist-info/entry_points.txt").decode()
-    assert {"gemini_mcp/cli.py", "gemini_mcp/emulator/__init__.py", "gemini_mcp/prompts.py"} <= names
+    assert {"gemini_mcp/cli/main.py", "gemini_mcp/emulator/__init__.py", "gemini_mcp/server/prompts.py"} <= names
     assert not any(name.startswith(("tests/", "manifests/")) for name in names)
-    assert "gemini-mcp = gemini_mcp.cli:main" in entry_points
+    assert "gemini-mcp = gemini_mcp.cli.main:main" in entry_points
 
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)], timeout=120, cwd=tmp_path)

@@ -14,7 +14,7 @@ from typing import Any
 from mcp.client import Client
 
 from gemini_mcp.config import Settings
-from gemini_mcp.server import build_server
+from gemini_mcp.server.app import build_server
 
 HERE = Path(__file__).parent
 SNAPSHOT = HERE / "tools_snapshot.json"

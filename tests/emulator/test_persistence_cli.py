@@ -14,7 +14,7 @@ import anyio
 import pytest
 from google.genai import _interactions as gi
 
-from gemini_mcp.cli import main as cli_main
+from gemini_mcp.cli.main import main as cli_main
 from gemini_mcp.emulator import EmulatorClient, EmulatorConfig, EmulatorThread, Fault, running_emulator
 
 from .helpers import AGENT, MODEL, make_client

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from gemini_mcp.errors import InvalidRequestError
-from gemini_mcp.outputs import (
+from gemini_mcp.core.answers import (
     StructuredOutputError,
     check_schema,
     citations,
@@ -16,6 +15,7 @@ from gemini_mcp.outputs import (
     thoughts,
     tool_activity,
 )
+from gemini_mcp.errors import InvalidRequestError
 
 REDIRECT = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/AbC123"
 

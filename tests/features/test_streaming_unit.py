@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gemini_mcp.streaming import ProgressThrottle, StepAssembler, StreamFailedError
+from gemini_mcp.core.streaming import ProgressThrottle, StepAssembler, StreamFailedError
 
 
 def _events() -> list[dict[str, Any]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from gemini_mcp.config import Settings
+from gemini_mcp.core.answers import is_redirect
 from gemini_mcp.emulator.server import Emulator
-from gemini_mcp.outputs import is_redirect
 
 from .harness import creates, data, error_text, open_client, text
 

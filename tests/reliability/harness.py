@@ -19,7 +19,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import SecretStr
 
 from gemini_mcp.config import Settings
-from gemini_mcp.server import build_server
+from gemini_mcp.server.app import build_server
 from tests.security.harness import Mode, free_port, http_client, serve_app
 
 __all__ = ["Mode", "free_port", "http_client", "serve_app"]

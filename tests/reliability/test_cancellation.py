@@ -15,8 +15,8 @@ from mcp.types import CallToolResult
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
 from gemini_mcp.emulator.server import Emulator
-from gemini_mcp.http_app import build_http_app
-from gemini_mcp.server import build_server
+from gemini_mcp.server.app import build_server
+from gemini_mcp.server.http import build_http_app
 
 from .harness import LeakCheck, http_client, serve_app, server_settings, structured, tcp_connections, text, wait_for
 

@@ -9,8 +9,8 @@ import anyio
 import pytest
 
 from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
-from gemini_mcp.http_app import build_http_app
-from gemini_mcp.server import build_server
+from gemini_mcp.server.app import build_server
+from gemini_mcp.server.http import build_http_app
 
 from .harness import (
     LeakCheck,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gemini_mcp.auth import StaticTokenVerifier, TokenConfigError, load_tokens, parse_tokens
+from gemini_mcp.server.auth import StaticTokenVerifier, TokenConfigError, load_tokens, parse_tokens
 
 ALICE = "alice-token-0123456789abcdef"
 BOB = "bob-token-fedcba9876543210xyz"

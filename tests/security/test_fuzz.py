@@ -27,7 +27,7 @@ from pydantic import SecretStr
 
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
-from gemini_mcp.server import build_server
+from gemini_mcp.server.app import build_server
 
 EXAMPLES = 300  # per tool; 7+ tools -> thousands of inputs in a few tens of seconds
 CALL_BOUND = 30.0

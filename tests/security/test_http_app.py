@@ -12,9 +12,9 @@ from mcp.server import MCPServer
 from mcp.server.auth.middleware.auth_context import get_access_token
 from pydantic import SecretStr
 
-from gemini_mcp.auth import TokenConfigError
 from gemini_mcp.config import Settings
-from gemini_mcp.http_app import DEFAULT_MAX_BODY_BYTES, HttpConfigError, build_http_app, check_bind, is_loopback
+from gemini_mcp.server.auth import TokenConfigError
+from gemini_mcp.server.http import DEFAULT_MAX_BODY_BYTES, HttpConfigError, build_http_app, check_bind, is_loopback
 
 from .harness import Mode, http_client, serve_app
 
@@ -206,7 +206,7 @@ def test_non_loopback_bind_refuses_without_tokens_and_hosts(host: str) -> None:
 
 
 def _verifier_for(tokens: str):
-    from gemini_mcp.auth import StaticTokenVerifier, load_tokens
+    from gemini_mcp.server.auth import StaticTokenVerifier, load_tokens
 
     return StaticTokenVerifier(load_tokens(tokens, None))
 
@@ -230,7 +230,7 @@ def test_is_loopback(host: str, loopback: bool) -> None:
 def test_team_server_protects_its_tokens_file_and_store_from_files(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from gemini_mcp.paths import FilePathError, resolve_file
+    from gemini_mcp.core.paths import FilePathError, resolve_file
 
     tokens = tmp_path / "tokens.txt"
     tokens.write_text(f"alice:{ALICE}\n", encoding="utf-8")

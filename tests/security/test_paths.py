@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gemini_mcp.paths import FilePathError, is_protected, is_url, protect, resolve_file, resolve_roots
+from gemini_mcp.core.paths import FilePathError, is_protected, is_url, protect, resolve_file, resolve_roots
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import pytest
 from pydantic import SecretStr
 
 from gemini_mcp.config import Settings
-from gemini_mcp.http_app import build_http_app
-from gemini_mcp.server import build_server
+from gemini_mcp.server.app import build_server
+from gemini_mcp.server.http import build_http_app
 
 from .harness import http_client, serve_app
 

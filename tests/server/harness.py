@@ -19,7 +19,7 @@ from mcp.types import CallToolResult
 
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator.server import Emulator
-from gemini_mcp.server import build_server
+from gemini_mcp.server.app import build_server
 
 
 def make_settings(data_dir: Path, base_url: str | None, **overrides: object) -> Settings:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import anyio
 
-from gemini_mcp.conversations import Conversations
+from gemini_mcp.core.conversations import Conversations
+from gemini_mcp.core.interactions import PROGRESS_EVERY, Interactions
+from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
-from gemini_mcp.gemini import GenAIBackend
-from gemini_mcp.interactions import PROGRESS_EVERY, Interactions
-from gemini_mcp.research import Watcher
-from gemini_mcp.store import SQLiteStore
+from gemini_mcp.gemini.genai import GenAIBackend
+from gemini_mcp.store.sqlite import SQLiteStore
 
 from .harness import make_settings
 

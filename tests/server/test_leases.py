@@ -9,11 +9,11 @@ from pathlib import Path
 
 import anyio
 
-from gemini_mcp import leases
+from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
-from gemini_mcp.gemini import CreateRequest, GenAIBackend
-from gemini_mcp.research import Watcher
-from gemini_mcp.store import InteractionRecord, SQLiteStore, now
+from gemini_mcp.gemini.genai import CreateRequest, GenAIBackend
+from gemini_mcp.store import leases
+from gemini_mcp.store.sqlite import InteractionRecord, SQLiteStore, now
 
 from .harness import make_settings
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gemini_mcp.store import SCHEMA_VERSION, Conversation, InteractionRecord, SQLiteStore
+from gemini_mcp.store.sqlite import SCHEMA_VERSION, Conversation, InteractionRecord, SQLiteStore
 
 
 def conversation(n: int, owner: str = "local") -> Conversation:

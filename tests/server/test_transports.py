@@ -15,8 +15,8 @@ from mcp.client import Client
 
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator.server import Emulator
-from gemini_mcp.http_app import build_http_app
-from gemini_mcp.server import build_server
+from gemini_mcp.server.app import build_server
+from gemini_mcp.server.http import build_http_app
 
 from .harness import creates, data, http_server_process, server_env, stdio_params
 

@@ -8,9 +8,9 @@ import pytest
 
 from gemini_mcp import errors
 from gemini_mcp.config import Settings
-from gemini_mcp.conversations import resolve_model
-from gemini_mcp.gemini import interaction_from_dict
-from gemini_mcp.shaping import citations, function_calls, page
+from gemini_mcp.core.conversations import resolve_model
+from gemini_mcp.core.shaping import citations, function_calls, page
+from gemini_mcp.gemini.genai import interaction_from_dict
 
 
 def settings(tmp_path: Path, **values: object) -> Settings:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import anyio
 
+from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
-from gemini_mcp.gemini import GenAIBackend
-from gemini_mcp.research import Watcher
-from gemini_mcp.store import InteractionRecord, SQLiteStore, now
+from gemini_mcp.gemini.genai import GenAIBackend
+from gemini_mcp.store.sqlite import InteractionRecord, SQLiteStore, now
 
 from .harness import data, make_settings, open_client
 

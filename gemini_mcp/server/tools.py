@@ -15,8 +15,9 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from gemini_mcp.conversations import Turn
-from gemini_mcp.models import (
+from gemini_mcp.core.conversations import Turn
+from gemini_mcp.core.requests import TurnInputs
+from gemini_mcp.core.results import (
     AskResult,
     CancelResult,
     ConversationList,
@@ -27,9 +28,8 @@ from gemini_mcp.models import (
     ResearchStarted,
     iso,
 )
-from gemini_mcp.server import AppState, owner, state
-from gemini_mcp.turn_config import BuiltinTool, FunctionDeclaration, FunctionResult, McpServer
-from gemini_mcp.turns import TurnInputs
+from gemini_mcp.core.turn import BuiltinTool, FunctionDeclaration, FunctionResult, McpServer
+from gemini_mcp.server.app import AppState, owner, state
 
 Ctx = Context[AppState, Any]
 ConversationId = Annotated[

@@ -17,9 +17,9 @@ from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from gemini_mcp import errors
-from gemini_mcp.gemini import as_dict, as_list
-from gemini_mcp.models import Citation
-from gemini_mcp.result_parts import ToolActivity, UrlRead
+from gemini_mcp.core.parts import ToolActivity, UrlRead
+from gemini_mcp.core.results import Citation
+from gemini_mcp.gemini.genai import as_dict, as_list
 
 #: Google wraps grounding sources in redirect links on these hosts; the real page is the target.
 REDIRECT_HOSTS = frozenset({"vertexaisearch.cloud.google.com", "grounding-api-redirect.googleapis.com"})

@@ -17,11 +17,15 @@ from typing import Any
 
 import anyio
 
-from gemini_mcp import errors, inputs, paths, shaping, streaming, turn_config, turns
+from gemini_mcp import errors
 from gemini_mcp.config import Settings
-from gemini_mcp.gemini import CreateRequest, GeminiBackend, InteractionData
-from gemini_mcp.models import AskResult
-from gemini_mcp.store import Conversation, InteractionRecord, Store, now
+from gemini_mcp.core import files as inputs
+from gemini_mcp.core import paths, shaping, streaming
+from gemini_mcp.core import requests as turns
+from gemini_mcp.core import turn as turn_config
+from gemini_mcp.core.results import AskResult
+from gemini_mcp.gemini.genai import CreateRequest, GeminiBackend, InteractionData
+from gemini_mcp.store.sqlite import Conversation, InteractionRecord, Store, now
 
 logger = logging.getLogger(__name__)
 

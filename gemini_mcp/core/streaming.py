@@ -19,7 +19,7 @@ from typing import Any
 import anyio
 
 from gemini_mcp import errors
-from gemini_mcp.gemini import (
+from gemini_mcp.gemini.genai import (
     CreateRequest,
     GeminiBackend,
     InteractionData,

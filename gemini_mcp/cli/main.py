@@ -92,8 +92,8 @@ def serve_http(settings: Settings) -> None:
     import anyio
     import uvicorn
 
-    from gemini_mcp.http_app import build_http_app
-    from gemini_mcp.server import build_server
+    from gemini_mcp.server.app import build_server
+    from gemini_mcp.server.http import build_http_app
 
     app = build_http_app(settings, build_server(settings))
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
@@ -119,7 +119,7 @@ def run(settings: Settings) -> None:
         if settings.transport == "http":
             serve_http(settings)
         else:
-            from gemini_mcp.server import build_server
+            from gemini_mcp.server.app import build_server
 
             build_server(settings).run("stdio")
 
@@ -132,12 +132,12 @@ def main(argv: list[str] | None = None) -> None:
         emulator_main(args[1:])
         return
     if args and args[0] == "check":
-        from gemini_mcp.doctor import main as check_main
+        from gemini_mcp.cli.doctor import main as check_main
 
         check_main(args[1:])
         return
     if args and args[0] == "demo":
-        from gemini_mcp.demo import main as demo_main
+        from gemini_mcp.cli.demo import main as demo_main
 
         demo_main(args[1:])
         return

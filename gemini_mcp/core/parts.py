@@ -1,6 +1,6 @@
 """Pydantic parts of an ask_gemini result beyond text: what the model's tools did, generated images.
 
-Imported by `gemini_mcp.models` (the results) and `gemini_mcp.outputs` (which builds them from steps).
+Imported by `gemini_mcp.core.results` (the results) and `gemini_mcp.core.answers` (which builds them from steps).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from pydantic import AliasChoices, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from gemini_mcp import __version__
-from gemini_mcp.cli import uses_emulator
+from gemini_mcp.cli.main import uses_emulator
 from gemini_mcp.config import Settings
 
 PROBE_PROMPT = "Reply with the single word OK."

@@ -11,7 +11,7 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from gemini_mcp.result_parts import GeneratedImage, ToolActivity
+from gemini_mcp.core.parts import GeneratedImage, ToolActivity
 
 
 def iso(timestamp: float) -> str:

@@ -35,9 +35,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gemini_mcp.auth import TOKENS_ENV, TOKENS_FILE_ENV, StaticTokenVerifier, load_tokens
+from gemini_mcp.core.paths import protect
 from gemini_mcp.errors import ConfigError
-from gemini_mcp.paths import protect
+from gemini_mcp.server.auth import TOKENS_ENV, TOKENS_FILE_ENV, StaticTokenVerifier, load_tokens
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from gemini_mcp import errors, shaping
-from gemini_mcp.gemini import RUNNING_STATUSES, GeminiBackend
-from gemini_mcp.models import (
+from gemini_mcp import errors
+from gemini_mcp.core import shaping
+from gemini_mcp.core.results import (
     CancelResult,
     InteractionList,
     InteractionResult,
@@ -16,8 +16,9 @@ from gemini_mcp.models import (
     Usage,
     iso,
 )
-from gemini_mcp.research import Watcher
-from gemini_mcp.store import InteractionRecord, Store, now
+from gemini_mcp.core.watcher import Watcher
+from gemini_mcp.gemini.genai import RUNNING_STATUSES, GeminiBackend
+from gemini_mcp.store.sqlite import InteractionRecord, Store, now
 
 #: Progress notifications go out at least this often while a caller waits.
 PROGRESS_EVERY = 5.0

@@ -1,6 +1,6 @@
 """`files` -> Interactions API content blocks (images, PDFs and office documents, audio, video, text).
 
-Local paths are read only under the allowed roots (`gemini_mcp.paths.resolve_file` resolves ``~``, ``..``,
+Local paths are read only under the allowed roots (`gemini_mcp.core.paths.resolve_file` resolves ``~``, ``..``,
 symlinks and Windows spellings *before* the check). https URLs are passed to Gemini as ``uri`` blocks
 and never fetched here. The MIME type comes from the extension, or from the file's first bytes when
 the extension says nothing. Sizes are checked before a byte is read. Knows nothing about MCP.
@@ -16,8 +16,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from gemini_mcp.core.paths import is_url, resolve_file
 from gemini_mcp.errors import InvalidRequestError
-from gemini_mcp.paths import is_url, resolve_file
 
 logger = logging.getLogger(__name__)
 

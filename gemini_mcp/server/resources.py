@@ -10,12 +10,15 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
-from gemini_mcp import errors, outputs, shaping, turn_config
+from gemini_mcp import errors
 from gemini_mcp.config import Settings
-from gemini_mcp.gemini import RUNNING_STATUSES
-from gemini_mcp.interactions import describe, summarize
-from gemini_mcp.models import iso
-from gemini_mcp.server import AppState, owner, state
+from gemini_mcp.core import answers as outputs
+from gemini_mcp.core import shaping
+from gemini_mcp.core import turn as turn_config
+from gemini_mcp.core.interactions import describe, summarize
+from gemini_mcp.core.results import iso
+from gemini_mcp.gemini.genai import RUNNING_STATUSES
+from gemini_mcp.server.app import AppState, owner, state
 
 Ctx = Context[AppState, Any]
 

@@ -20,8 +20,8 @@ import anyio
 from mcp import Client, stdio_client
 from pydantic import ValidationError
 
+from gemini_mcp.cli.doctor import server_params, text_of, write_log_tail
 from gemini_mcp.config import Settings
-from gemini_mcp.doctor import server_params, text_of, write_log_tail
 
 QUERY = "Why is the sky blue?"
 REPORT_LINES = 8

@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gemini_mcp import errors, inputs, outputs, shaping, turn_config
-from gemini_mcp.gemini import CreateRequest, InteractionData
-from gemini_mcp.models import AskResult, Usage
-from gemini_mcp.result_parts import GeneratedImage
-from gemini_mcp.store import Conversation
+from gemini_mcp import errors
+from gemini_mcp.core import answers as outputs
+from gemini_mcp.core import files as inputs
+from gemini_mcp.core import shaping
+from gemini_mcp.core import turn as turn_config
+from gemini_mcp.core.parts import GeneratedImage
+from gemini_mcp.core.results import AskResult, Usage
+from gemini_mcp.gemini.genai import CreateRequest, InteractionData
+from gemini_mcp.store.sqlite import Conversation
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 
 from gemini_mcp import errors
-from gemini_mcp.gemini import as_dict, as_list
-from gemini_mcp.outputs import check_schema
+from gemini_mcp.core.answers import check_schema
+from gemini_mcp.gemini.genai import as_dict, as_list
 
 BuiltinTool = Literal["google_search", "code_execution", "url_context"]
 BUILTIN_TOOLS: tuple[str, ...] = ("google_search", "code_execution", "url_context")

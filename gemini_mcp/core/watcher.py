@@ -21,10 +21,11 @@ from typing import Any
 import anyio
 from anyio.abc import TaskGroup
 
-from gemini_mcp import errors, leases
-from gemini_mcp.gemini import RUNNING_STATUSES as _RUNNING
-from gemini_mcp.gemini import GeminiBackend, InteractionData, InteractionEvent, as_dict, as_list
-from gemini_mcp.store import InteractionRecord, Store, now
+from gemini_mcp import errors
+from gemini_mcp.gemini.genai import RUNNING_STATUSES as _RUNNING
+from gemini_mcp.gemini.genai import GeminiBackend, InteractionData, InteractionEvent, as_dict, as_list
+from gemini_mcp.store import leases
+from gemini_mcp.store.sqlite import InteractionRecord, Store, now
 
 logger = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gemini_mcp import outputs
-from gemini_mcp.gemini import as_dict
-from gemini_mcp.models import Citation, FunctionCall
+from gemini_mcp.core import answers as outputs
+from gemini_mcp.core.results import Citation, FunctionCall
+from gemini_mcp.gemini.genai import as_dict
 
 
 def shorten(text: str, limit: int = 80) -> str:

@@ -22,8 +22,9 @@ from typing import Any, Protocol, TypeVar, cast
 
 import anyio
 
-from gemini_mcp import errors, sdk_speedups
+from gemini_mcp import errors
 from gemini_mcp.config import Settings
+from gemini_mcp.gemini import speedups as sdk_speedups
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 
 from gemini_mcp import __version__
-from gemini_mcp.calllog import log_tool_calls
 from gemini_mcp.config import Settings
-from gemini_mcp.conversations import Conversations
-from gemini_mcp.gemini import GeminiBackend, GenAIBackend
-from gemini_mcp.interactions import Interactions
-from gemini_mcp.research import Watcher
-from gemini_mcp.store import SQLiteStore, Store
+from gemini_mcp.core.conversations import Conversations
+from gemini_mcp.core.interactions import Interactions
+from gemini_mcp.core.watcher import Watcher
+from gemini_mcp.gemini.genai import GeminiBackend, GenAIBackend
+from gemini_mcp.server.calllog import log_tool_calls
+from gemini_mcp.store.sqlite import SQLiteStore, Store
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +112,8 @@ def build_server(
     settings: Settings, *, backend: GeminiBackend | None = None, store: Store | None = None
 ) -> MCPServer[AppState]:
     """A fresh MCP server. Long-lived resources open in the lifespan, not here."""
-    from gemini_mcp import resources, tools
-    from gemini_mcp.prompts import register_prompts
+    from gemini_mcp.server import resources, tools
+    from gemini_mcp.server.prompts import register_prompts
 
     server = MCPServer[AppState](
         "gemini-mcp",

@@ -1,0 +1,1 @@
+"""Command line: argv, subcommands, the composition root."""

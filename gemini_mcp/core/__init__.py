@@ -1,0 +1,1 @@
+"""What the product does, with no MCP and no SDK in it."""

@@ -1,0 +1,1 @@
+"""The port to Gemini and its google-genai adapter."""
