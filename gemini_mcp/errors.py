@@ -80,3 +80,20 @@ class RateLimitedError(UpstreamError):
 
 def _seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+class StoreError(GeminiMcpError):
+    """The conversation store cannot be used (locked too long, unreadable, or from a newer release)."""
+
+
+class StoreBusyError(StoreError):
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(
+            f"The conversation store stayed locked by another gemini-mcp process for {_seconds(seconds)} s. "
+            "Retry the call; if it keeps happening, give each server its own GEMINI_MCP_DATA_DIR."
+        )
+
+
+class StoreSchemaError(StoreError):
+    """The database was written by a newer gemini-mcp (its schema version is ahead of this one)."""
