@@ -5,13 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
 
 import anyio
 from mcp.server import MCPServer
-from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.mcpserver import Context
 
 from gemini_mcp import __version__
 from gemini_mcp.config import Settings
@@ -19,7 +15,10 @@ from gemini_mcp.core.conversations import Conversations
 from gemini_mcp.core.interactions import Interactions
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.genai import GeminiBackend, GenAIBackend
+from gemini_mcp.server import resources, tools
 from gemini_mcp.server.calllog import log_tool_calls
+from gemini_mcp.server.prompts import register_prompts
+from gemini_mcp.server.state import AppState
 from gemini_mcp.store.sqlite import SQLiteStore, Store
 
 logger = logging.getLogger(__name__)
@@ -36,18 +35,6 @@ This server gives you Google Gemini through the Interactions API.
 - list_conversations / list_interactions find earlier work; delete_conversation forgets a conversation.
 - The gemini://models resource lists the models and agents you may pass as model / agent.
 """
-
-
-@dataclass
-class AppState:
-    """Everything a tool needs, opened once per server lifespan."""
-
-    settings: Settings
-    store: Store
-    backend: GeminiBackend
-    watcher: Watcher
-    conversations: Conversations
-    interactions: Interactions
 
 
 def make_lifespan(
@@ -98,23 +85,10 @@ async def _warm_up(backend: GeminiBackend) -> None:
         logger.debug("SDK warm-up failed", exc_info=True)
 
 
-def state(ctx: Context[AppState, Any]) -> AppState:
-    return ctx.request_context.lifespan_context
-
-
-def owner() -> str:
-    """The caller's principal: the bearer token's client id on authenticated HTTP, else "local"."""
-    token = get_access_token()
-    return token.client_id if token is not None and token.client_id else "local"
-
-
 def build_server(
     settings: Settings, *, backend: GeminiBackend | None = None, store: Store | None = None
 ) -> MCPServer[AppState]:
     """A fresh MCP server. Long-lived resources open in the lifespan, not here."""
-    from gemini_mcp.server import resources, tools
-    from gemini_mcp.server.prompts import register_prompts
-
     server = MCPServer[AppState](
         "gemini-mcp",
         title="Gemini (Interactions API)",

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
 from gemini_mcp import errors
@@ -18,9 +16,7 @@ from gemini_mcp.core import turn as turn_config
 from gemini_mcp.core.interactions import describe, summarize
 from gemini_mcp.core.results import iso
 from gemini_mcp.gemini.genai import RUNNING_STATUSES
-from gemini_mcp.server.app import AppState, owner, state
-
-Ctx = Context[AppState, Any]
+from gemini_mcp.server.state import AppState, Ctx, owner, state
 
 MODELS: dict[str, str] = {
     "gemini-3-flash-preview": "1M tokens; fast, balanced, multimodal.",

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
@@ -29,9 +28,8 @@ from gemini_mcp.core.results import (
     iso,
 )
 from gemini_mcp.core.turn import BuiltinTool, FunctionDeclaration, FunctionResult, McpServer
-from gemini_mcp.server.app import AppState, owner, state
+from gemini_mcp.server.state import AppState, Ctx, owner, state
 
-Ctx = Context[AppState, Any]
 ConversationId = Annotated[
     str | None,
     Field(description="Continue this conversation (an id returned earlier). Omit to start a new conversation."),

@@ -1,0 +1,41 @@
+"""What a tool handler reaches per request: the lifespan's `AppState` and the caller's principal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.mcpserver import Context
+
+from gemini_mcp.config import Settings
+from gemini_mcp.core.conversations import Conversations
+from gemini_mcp.core.interactions import Interactions
+from gemini_mcp.core.watcher import Watcher
+from gemini_mcp.gemini.genai import GeminiBackend
+from gemini_mcp.store.sqlite import Store
+
+
+@dataclass
+class AppState:
+    """Everything a tool needs, opened once per server lifespan."""
+
+    settings: Settings
+    store: Store
+    backend: GeminiBackend
+    watcher: Watcher
+    conversations: Conversations
+    interactions: Interactions
+
+
+Ctx = Context[AppState, Any]
+
+
+def state(ctx: Ctx) -> AppState:
+    return ctx.request_context.lifespan_context
+
+
+def owner() -> str:
+    """The caller's principal: the bearer token's client id on authenticated HTTP, else "local"."""
+    token = get_access_token()
+    return token.client_id if token is not None and token.client_id else "local"
