@@ -73,19 +73,9 @@ def _dumps(items: list[Any] | None) -> list[dict[str, Any]] | None:
 
 
 def _wants_progress(ctx: Ctx) -> bool:
-    """Did the caller ask for progress? A progress token over JSON-RPC (stdio, HTTP); mcp's in-process
-    `Client` hands its callback to the dispatch context instead of sending a token, so look for that too."""
+    """Did the caller ask for progress? Its request carries a progress token (in the public request meta)."""
     meta = ctx.request_context.meta
-    if meta is not None and meta.get("progress_token") is not None:
-        return True
-    outbound = getattr(ctx.request_context.session, "_request_outbound", None)
-    for _ in range(4):  # the dispatch context may be wrapped (`_NoServerRequestsDispatchContext._inner`)
-        if outbound is None:
-            return False
-        if getattr(outbound, "_on_progress", None) is not None or getattr(outbound, "_progress_token", None):
-            return True
-        outbound = getattr(outbound, "_inner", None)
-    return False
+    return meta is not None and meta.get("progress_token") is not None
 
 
 def _progress_sink(ctx: Ctx) -> Callable[[float, str], Awaitable[None]] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import anyio
@@ -14,6 +15,12 @@ from gemini_mcp.emulator.server import Emulator
 from .harness import creates, data, error_text, open_client
 
 PROMPT = "Tell me a long story about a lighthouse keeper who counts the waves every night."
+
+
+def token_client(settings: Settings) -> AbstractAsyncContextManager[Client]:
+    """An in-memory client with JSON-RPC framing (legacy mode), so `progress_callback` sends a progress token in
+    the request meta, as stdio and HTTP clients do; the in-process "auto" mode sends none."""
+    return open_client(settings, mode="legacy")
 
 
 class Progress:
@@ -32,7 +39,7 @@ async def test_progress_token_streams_text_and_thoughts_and_returns_the_full_ans
     settings: Settings, emulator: Emulator
 ) -> None:
     progress = Progress()
-    async with open_client(settings) as client:
+    async with token_client(settings) as client:
         streamed = data(
             await client.call_tool(
                 "ask_gemini", {"prompt": PROMPT, "include_thoughts": True}, progress_callback=progress
@@ -54,7 +61,7 @@ async def test_progress_token_streams_text_and_thoughts_and_returns_the_full_ans
 
 async def test_an_error_event_in_the_stream_is_a_clear_tool_error(settings: Settings, emulator: Emulator) -> None:
     emulator.add_fault(Fault(kind="error_event", after_events=3, message="The model overloaded mid-answer."))
-    async with open_client(settings) as client:
+    async with token_client(settings) as client:
         message = error_text(await client.call_tool("ask_gemini", {"prompt": PROMPT}, progress_callback=Progress()))
         after = data(await client.call_tool("ask_gemini", {"prompt": "again"}, progress_callback=Progress()))
     assert "Gemini reported an error while streaming the answer" in message
@@ -65,7 +72,7 @@ async def test_an_error_event_in_the_stream_is_a_clear_tool_error(settings: Sett
 async def test_a_cut_stream_is_resumed_from_the_last_event_id(settings: Settings, emulator: Emulator) -> None:
     emulator.add_fault(Fault(kind="cut", after_events=4))
     progress = Progress()
-    async with open_client(settings) as client:
+    async with token_client(settings) as client:
         result = data(await client.call_tool("ask_gemini", {"prompt": PROMPT}, progress_callback=progress))
     resumes = [r for r in emulator.requests if r.method == "GET"]
     assert len(resumes) == 1
@@ -79,7 +86,7 @@ async def test_a_cut_stream_is_resumed_from_the_last_event_id(settings: Settings
 async def test_a_stream_that_keeps_breaking_gives_up_with_a_clear_error(settings: Settings, emulator: Emulator) -> None:
     emulator.add_fault(Fault(kind="cut", after_events=3))
     emulator.add_fault(Fault(kind="cut", method="GET", after_events=0, count=10))
-    async with open_client(settings) as client:
+    async with token_client(settings) as client:
         message = error_text(await client.call_tool("ask_gemini", {"prompt": PROMPT}, progress_callback=Progress()))
     assert "answer stream broke and could not be resumed" in message
     assert len([r for r in emulator.requests if r.method == "GET"]) == 3
