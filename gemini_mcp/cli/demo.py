@@ -20,7 +20,7 @@ import anyio
 from mcp import Client, stdio_client
 from pydantic import ValidationError
 
-from gemini_mcp.cli.doctor import server_params, text_of, write_log_tail
+from gemini_mcp.cli.launch import server_params, text_of, write_log_tail
 from gemini_mcp.config import Settings
 
 QUERY = "Why is the sky blue?"

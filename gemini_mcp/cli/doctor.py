@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -25,12 +25,12 @@ from typing import Any, TextIO
 
 import anyio
 from dotenv import dotenv_values
-from mcp import Client, StdioServerParameters, stdio_client
+from mcp import Client, stdio_client
 from pydantic import AliasChoices, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from gemini_mcp import __version__
-from gemini_mcp.cli.main import uses_emulator
+from gemini_mcp.cli.launch import server_params, text_of, uses_emulator, write_log_tail
 from gemini_mcp.config import Settings
 
 PROBE_PROMPT = "Reply with the single word OK."
@@ -136,27 +136,6 @@ def _data_dir_state(path: Path) -> str:
     if parent is not None and os.access(parent, os.W_OK):
         return "will be created on first run"
     return "cannot be created (no write access)"
-
-
-def text_of(result: Any) -> str:
-    """The text blocks of a tool result, joined."""
-    parts = [getattr(block, "text", "") for block in getattr(result, "content", [])]
-    return " ".join(part for part in parts if part).strip()
-
-
-def server_params(server_args: Sequence[str]) -> StdioServerParameters:
-    """`python -m gemini_mcp <server_args>` with this process's environment, as a client launches it."""
-    return StdioServerParameters(
-        command=sys.executable, args=["-m", "gemini_mcp", *server_args], env=dict(os.environ), cwd=os.getcwd()
-    )
-
-
-def write_log_tail(write: Callable[[str], object], server_log: Sequence[str], count: int = 15) -> None:
-    """The last lines the server wrote to stderr, indented, for a failure report."""
-    if server_log:
-        write("last lines the server wrote to stderr:\n")
-        for entry in server_log[-count:]:
-            write(f"  | {entry}\n")
 
 
 async def probe(server_args: Sequence[str], *, timeout: float, errlog: TextIO) -> ProbeResult:
