@@ -1,36 +1,47 @@
-"""The project's error tree. Every message is written for a model to act on.
+"""The project's one error tree: plain exceptions, every message written for a model to act on.
 
     GeminiMcpError                   base; str(err) is the message a model reads
     ├── ConfigError                  the server is misconfigured
-    │   └── MissingApiKeyError       no GEMINI_API_KEY: says how to set it in the client's `env`
+    │   ├── MissingApiKeyError       no GEMINI_API_KEY: says how to set it in the client's `env`
+    │   ├── HttpConfigError          the HTTP transport cannot start safely (bind address, tokens)
+    │   └── TokenConfigError         the bearer token list/file is unusable (never quotes a token)
     ├── InvalidRequestError          Gemini (or this server) rejected the arguments (HTTP 400/422)
-    │   └── ModelNotAllowedError     the model is not in GEMINI_MCP_ALLOWED_MODELS (names the list)
+    │   ├── ModelNotAllowedError     the model is not in GEMINI_MCP_ALLOWED_MODELS (names the list)
+    │   └── FilePathError            a `files` entry cannot be read (outside the roots, missing, protected)
     ├── NotFoundError                unknown or expired id (conversation, interaction, model)
-    ├── PermissionError_             the API key is invalid or lacks access (HTTP 401/403)
-    └── UpstreamError                Gemini could not be reached or failed (5xx, network, timeout)
-        └── RateLimitedError         HTTP 429; `retry_after` seconds from Retry-After or RetryInfo
+    ├── AccessDeniedError            the API key is invalid or lacks access (HTTP 401/403)
+    ├── UpstreamError                Gemini could not be reached or failed (5xx, network, timeout)
+    │   ├── RateLimitedError         HTTP 429; `retry_after` seconds from Retry-After or RetryInfo
+    │   ├── StreamFailedError        Gemini reported an error inside an answer stream
+    │   └── StructuredOutputError    a response_schema answer was not valid JSON or did not match
+    └── StoreError                   the conversation store cannot be used
+        ├── StoreBusyError           locked by another process past the busy timeout
+        └── StoreSchemaError         the database comes from a newer release
 
-`gemini.py` translates google-genai exceptions into these exactly once. The base class is the
-MCP SDK's `ToolError`, so tools let them propagate and the model reads the message.
+`gemini_mcp.gemini` translates google-genai exceptions into these exactly once. Nothing here knows
+MCP: the server turns them into MCP tool errors in one place (`server/failures.py`), carrying the message.
 """
 
 from __future__ import annotations
 
-from mcp.server.mcpserver.exceptions import ToolError
-
 RETENTION_HINT = "Gemini keeps stored interactions for 1 day on the free tier and 55 days on paid tiers."
 
 
-class GeminiMcpError(ToolError):
-    """Base class: an anticipated failure with an actionable message.
-
-    It is an MCP `ToolError`, so a tool simply lets it propagate: the caller gets an
-    `is_error=True` result whose text is this message.
-    """
+class GeminiMcpError(Exception):
+    """Base class: an anticipated failure with an actionable message (a tool call answers it as an error
+    result whose text is this message)."""
 
 
 class ConfigError(GeminiMcpError):
     """The server configuration prevents the call."""
+
+
+class HttpConfigError(ConfigError):
+    """The HTTP transport cannot start safely with this configuration."""
+
+
+class TokenConfigError(ConfigError):
+    """The HTTP token configuration is unusable. The message never contains a token."""
 
 
 class MissingApiKeyError(ConfigError):
@@ -58,12 +69,20 @@ class ModelNotAllowedError(InvalidRequestError):
         )
 
 
+class FilePathError(InvalidRequestError):
+    """A ``files`` entry cannot be read. The message is safe to show to the model."""
+
+
 class NotFoundError(GeminiMcpError):
     """An id is unknown, belongs to someone else, or has expired."""
 
 
-class PermissionError_(GeminiMcpError):
+class AccessDeniedError(GeminiMcpError):
     """The API key was rejected."""
+
+
+#: The old name, until `gemini_mcp.gemini` says `AccessDeniedError`.
+PermissionError_ = AccessDeniedError
 
 
 class UpstreamError(GeminiMcpError):
@@ -76,6 +95,14 @@ class RateLimitedError(UpstreamError):
         wait = f"Retry after {_seconds(retry_after)} s." if retry_after is not None else "Retry in a minute."
         said = f" Gemini said: {detail}" if detail else ""
         super().__init__(f"Gemini rate limit or quota exceeded. {wait}{said}")
+
+
+class StreamFailedError(UpstreamError):
+    """Gemini reported an error inside the stream (an SSE ``error`` event)."""
+
+
+class StructuredOutputError(UpstreamError):
+    """Gemini's answer to a response_schema turn was not valid JSON, or did not match the schema."""
 
 
 def _seconds(value: float) -> str:

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from gemini_mcp import errors
 from gemini_mcp.core.parts import ToolActivity, UrlRead
 from gemini_mcp.core.results import Citation
+from gemini_mcp.errors import StructuredOutputError
 from gemini_mcp.gemini.genai import as_dict, as_list
 
 #: Google wraps grounding sources in redirect links on these hosts; the real page is the target.
@@ -27,10 +28,6 @@ REDIRECT_HOSTS = frozenset({"vertexaisearch.cloud.google.com", "grounding-api-re
 TARGET_KEYS = ("target_url", "resolved_url", "original_url", "source_url", "target_uri")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*\n(.*)\n\s*```\s*$", re.DOTALL)
 _RESULT_LIMIT = 4000
-
-
-class StructuredOutputError(errors.UpstreamError):
-    """Gemini's answer to a response_schema turn was not valid JSON, or did not match the schema."""
 
 
 def is_redirect(url: str) -> bool:

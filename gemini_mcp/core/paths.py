@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path, PureWindowsPath
 from urllib.parse import unquote, urlsplit
 
-from gemini_mcp.errors import InvalidRequestError
+from gemini_mcp.errors import FilePathError
 
 __all__ = ["ROOTS_ENV", "FilePathError", "is_protected", "is_url", "protect", "resolve_file", "resolve_roots"]
 
@@ -27,10 +27,6 @@ ROOTS_ENV = "GEMINI_MCP_FILE_ROOTS"
 _DRIVE_RE = re.compile(r"^[A-Za-z]:[\\/]")
 _MAX_PATH_CHARS = 4096
 _PROTECTED: set[Path] = set()
-
-
-class FilePathError(InvalidRequestError):
-    """A ``files`` entry cannot be read. The message is safe to show to the model."""
 
 
 def is_url(item: str) -> bool:

@@ -159,8 +159,8 @@ def shape(
     if extras.response_schema is not None and data.status == "completed":
         try:
             result.json_ = outputs.parse_json(data.text, extras.response_schema, interaction_id=data.id)
-        except outputs.StructuredOutputError as err:
-            raise outputs.StructuredOutputError(
+        except errors.StructuredOutputError as err:
+            raise errors.StructuredOutputError(
                 f"{err} The turn is kept in conversation_id={conversation.id}: continue it (e.g. ask Gemini to fix "
                 "the JSON, with the same response_schema) or start again."
             ) from None

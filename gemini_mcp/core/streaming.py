@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 
 from gemini_mcp import errors
+from gemini_mcp.errors import StreamFailedError
 from gemini_mcp.gemini.genai import (
     CreateRequest,
     GeminiBackend,
@@ -37,10 +38,6 @@ MIN_INTERVAL = 0.1  # seconds between progress notifications (<= 10 per second)
 MAX_RESUMES = 3
 _MESSAGE_LIMIT = 400
 _CONTENT_DELTAS = frozenset({"image", "audio", "video", "document"})
-
-
-class StreamFailedError(errors.UpstreamError):
-    """Gemini reported an error inside the stream (an SSE ``error`` event)."""
 
 
 class StepAssembler:

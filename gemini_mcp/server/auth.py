@@ -23,7 +23,7 @@ from pathlib import Path
 
 from mcp.server.auth.provider import AccessToken
 
-from gemini_mcp.errors import ConfigError
+from gemini_mcp.errors import TokenConfigError
 
 __all__ = [
     "TOKENS_ENV",
@@ -41,10 +41,6 @@ TOKENS_FILE_ENV = "GEMINI_MCP_HTTP_TOKENS_FILE"
 MIN_TOKEN_LENGTH = 16
 RESERVED_PRINCIPALS = frozenset({"local"})
 _PRINCIPAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
-
-
-class TokenConfigError(ConfigError):
-    """The HTTP token configuration is unusable. The message never contains a token."""
 
 
 @dataclass(frozen=True)

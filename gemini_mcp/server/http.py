@@ -36,7 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gemini_mcp.core.paths import protect
-from gemini_mcp.errors import ConfigError
+from gemini_mcp.errors import HttpConfigError
 from gemini_mcp.server.auth import TOKENS_ENV, TOKENS_FILE_ENV, StaticTokenVerifier, load_tokens
 
 __all__ = [
@@ -79,10 +79,6 @@ class HttpSettings(Protocol):
     def file_roots(self) -> Sequence[Path]: ...
     @property
     def db_path(self) -> Path: ...
-
-
-class HttpConfigError(ConfigError):
-    """The HTTP transport cannot start safely with this configuration."""
 
 
 def is_loopback(host: str) -> bool:

@@ -1,8 +1,8 @@
 """The MCP tools: thin adapters from arguments to the services in `AppState`.
 
 Every tool returns a `CallToolResult` with a readable text block plus structured content that
-matches the advertised output model. Errors from the services are `GeminiMcpError`s (MCP
-`ToolError`s) and simply propagate.
+matches the advertised output model. Errors from the services are `GeminiMcpError`s; `register` wraps
+each tool with `failures.reported`, which turns them into MCP tool errors.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from gemini_mcp.core.results import (
     iso,
 )
 from gemini_mcp.core.turn import BuiltinTool, FunctionDeclaration, FunctionResult, McpServer
+from gemini_mcp.server.failures import reported
 from gemini_mcp.server.state import AppState, Ctx, owner, state
 
 ConversationId = Annotated[
@@ -268,20 +269,20 @@ async def delete_conversation(
 
 
 def register(server: MCPServer[AppState]) -> None:
-    server.add_tool(ask_gemini, title="Ask Gemini", annotations=GEMINI_CALL)
-    server.add_tool(start_deep_research, title="Start Deep Research", annotations=GEMINI_CALL)
-    server.add_tool(get_interaction, title="Get interaction", annotations=READ_LOCAL)
+    server.add_tool(reported(ask_gemini), title="Ask Gemini", annotations=GEMINI_CALL)
+    server.add_tool(reported(start_deep_research), title="Start Deep Research", annotations=GEMINI_CALL)
+    server.add_tool(reported(get_interaction), title="Get interaction", annotations=READ_LOCAL)
     server.add_tool(
-        cancel_interaction,
+        reported(cancel_interaction),
         title="Cancel interaction",
         annotations=ToolAnnotations(
             read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
         ),
     )
-    server.add_tool(list_interactions, title="List interactions", annotations=READ_LOCAL)
-    server.add_tool(list_conversations, title="List conversations", annotations=READ_LOCAL)
+    server.add_tool(reported(list_interactions), title="List interactions", annotations=READ_LOCAL)
+    server.add_tool(reported(list_conversations), title="List conversations", annotations=READ_LOCAL)
     server.add_tool(
-        delete_conversation,
+        reported(delete_conversation),
         title="Delete conversation",
         annotations=ToolAnnotations(
             read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from gemini_mcp.core.files import content_blocks, sniff, user_input
-from gemini_mcp.core.paths import FilePathError
-from gemini_mcp.errors import InvalidRequestError
+from gemini_mcp.errors import FilePathError, InvalidRequestError
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from gemini_mcp.core.answers import (
-    StructuredOutputError,
     check_schema,
     citations,
     images,
@@ -15,7 +14,7 @@ from gemini_mcp.core.answers import (
     thoughts,
     tool_activity,
 )
-from gemini_mcp.errors import InvalidRequestError
+from gemini_mcp.errors import InvalidRequestError, StructuredOutputError
 
 REDIRECT = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/AbC123"
 
