@@ -20,7 +20,7 @@ from gemini_mcp import errors
 from gemini_mcp.core.parts import ToolActivity, UrlRead
 from gemini_mcp.core.results import Citation
 from gemini_mcp.errors import StructuredOutputError
-from gemini_mcp.gemini.genai import as_dict, as_list
+from gemini_mcp.gemini.jsonwalk import as_dict, as_list
 
 #: Google wraps grounding sources in redirect links on these hosts; the real page is the target.
 REDIRECT_HOSTS = frozenset({"vertexaisearch.cloud.google.com", "grounding-api-redirect.googleapis.com"})

@@ -24,7 +24,7 @@ from gemini_mcp.core import paths, shaping, streaming
 from gemini_mcp.core import requests as turns
 from gemini_mcp.core import turn as turn_config
 from gemini_mcp.core.results import AskResult
-from gemini_mcp.gemini.genai import CreateRequest, GeminiBackend, InteractionData
+from gemini_mcp.gemini.port import CreateRequest, GeminiBackend, InteractionData
 from gemini_mcp.store.sqlite import Conversation, InteractionRecord, Store, now
 
 logger = logging.getLogger(__name__)

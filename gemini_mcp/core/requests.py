@@ -19,7 +19,7 @@ from gemini_mcp.core import shaping
 from gemini_mcp.core import turn as turn_config
 from gemini_mcp.core.parts import GeneratedImage
 from gemini_mcp.core.results import AskResult, Usage
-from gemini_mcp.gemini.genai import CreateRequest, InteractionData
+from gemini_mcp.gemini.port import CreateRequest, InteractionData
 from gemini_mcp.store.sqlite import Conversation
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from typing import Any
 
 from gemini_mcp.core import answers as outputs
 from gemini_mcp.core.results import Citation, FunctionCall
-from gemini_mcp.gemini.genai import as_dict
+from gemini_mcp.gemini.jsonwalk import as_dict
 
 
 def shorten(text: str, limit: int = 80) -> str:

@@ -1,6 +1,6 @@
-"""Streaming one ask_gemini turn: fold SSE events into the full interaction, forward progress, resume cuts.
+"""Streaming one ask_gemini turn: fold stream events into the full interaction, forward progress, resume cuts.
 
-`StepAssembler` is a pure fold of Interactions SSE events (reference §3.4) into steps, status and usage,
+`StepAssembler` is a pure fold of typed stream events (`StreamEvent`) into steps, status and usage,
 so a streamed turn yields the same result a unary one does. `run_stream` drives a stream from the
 `GeminiBackend`: text deltas and thought summaries go to a `ProgressThrottle` (at most 10 notifications
 a second), an in-stream ``error`` event becomes a `StreamFailedError`, and a stream that breaks or ends
@@ -20,16 +20,8 @@ import anyio
 
 from gemini_mcp import errors
 from gemini_mcp.errors import StreamFailedError
-from gemini_mcp.gemini.genai import (
-    CreateRequest,
-    GeminiBackend,
-    InteractionData,
-    InteractionEvent,
-    as_dict,
-    as_list,
-    event_payload,
-    output_text,
-)
+from gemini_mcp.gemini.jsonwalk import as_dict, as_list
+from gemini_mcp.gemini.port import CreateRequest, GeminiBackend, InteractionData, StreamEvent, output_text
 
 logger = logging.getLogger(__name__)
 
@@ -59,43 +51,40 @@ class StepAssembler:
         self.steps.clear()
         self._arguments.clear()
 
-    def feed(self, data: dict[str, Any]) -> None:
-        kind = data.get("event_type")
-        if data.get("event_id"):
-            self.last_event_id = str(data["event_id"])
-        if kind in ("interaction.created", "interaction.completed"):
-            self._interaction(as_dict(data.get("interaction")), completed=kind == "interaction.completed")
+    def feed(self, event: StreamEvent) -> None:
+        kind = event.kind
+        if event.event_id:
+            self.last_event_id = event.event_id
+        if event.interaction is not None:
+            self._interaction(event.interaction, completed=kind == "interaction.completed")
         elif kind == "interaction.status_update":
-            self.interaction_id = self.interaction_id or _str(data.get("interaction_id"))
-            self.status = _str(data.get("status")) or self.status
-            self.usage = as_dict(data.get("usage")) or self.usage
+            self.interaction_id = self.interaction_id or event.interaction_id
+            self.status = event.status or self.status
+            self.usage = event.usage or self.usage
         elif kind == "step.start":
-            self.steps[int(data.get("index") or 0)] = copy.deepcopy(as_dict(data.get("step")))
+            self.steps[event.index] = copy.deepcopy(event.step or {})
         elif kind == "step.delta":
-            index = int(data.get("index") or 0)
-            self._delta(index, self.steps.setdefault(index, {}), as_dict(data.get("delta")))
+            self._delta(event.index, self.steps.setdefault(event.index, {}), event.delta or {})
         elif kind == "step.stop":
-            self._finish_arguments(int(data.get("index") or 0))
-        elif kind == "error":
-            error = as_dict(data.get("error"))
-            code = f" ({error['code']})" if error.get("code") else ""
-            message = str(error.get("message") or "unknown error").rstrip(". ")
+            self._finish_arguments(event.index)
+        elif event.error is not None:
+            code = f" ({event.error.code})" if event.error.code else ""
+            message = (event.error.message or "unknown error").rstrip(". ")
             where = f" in interaction {self.interaction_id}" if self.interaction_id else ""
             raise StreamFailedError(
                 f"Gemini reported an error while streaming the answer{where}{code}: {message}. Try again."
             )
 
-    def _interaction(self, inter: dict[str, Any], *, completed: bool) -> None:
-        self.interaction_id = _str(inter.get("id")) or self.interaction_id
-        self.status = _str(inter.get("status")) or self.status
-        self.model = _str(inter.get("model")) or self.model
-        self.agent = _str(inter.get("agent")) or self.agent
-        self.usage = as_dict(inter.get("usage")) or self.usage
+    def _interaction(self, inter: InteractionData, *, completed: bool) -> None:
+        self.interaction_id = inter.id or self.interaction_id
+        self.status = inter.status if inter.status != "unknown" else self.status
+        self.model = inter.model or self.model
+        self.agent = inter.agent or self.agent
+        self.usage = inter.usage or self.usage
         if completed:
             self.completed = True
-            steps = [s for s in map(as_dict, as_list(inter.get("steps"))) if s]
-            if steps:
-                self.final_steps = steps
+            if inter.steps:
+                self.final_steps = inter.steps
 
     def _delta(self, index: int, step: dict[str, Any], delta: dict[str, Any]) -> None:
         kind = delta.get("type")
@@ -164,19 +153,12 @@ class ProgressThrottle:
         self._progress = 0.0
         self._text = ""
         self._thought = ""
-        self.sent = 0
 
-    async def feed(self, data: dict[str, Any]) -> None:
-        if data.get("event_type") != "step.delta":
+    async def feed(self, event: StreamEvent) -> None:
+        if event.text is None and event.thought is None:
             return
-        delta = as_dict(data.get("delta"))
-        if delta.get("type") == "text":
-            self._text += str(delta.get("text") or "")
-        elif delta.get("type") == "thought_summary":
-            content = as_dict(delta.get("content"))
-            self._thought += str(content.get("text") or "")
-        else:
-            return
+        self._text += event.text or ""
+        self._thought += event.thought or ""
         if anyio.current_time() - self._last >= self._interval:
             await self._flush()
 
@@ -201,7 +183,6 @@ class ProgressThrottle:
         self._progress += len(self._text) + len(self._thought)
         self._text = self._thought = ""
         self._last = anyio.current_time()
-        self.sent += 1
         await self._send(self._progress, message)
 
 
@@ -211,15 +192,14 @@ async def run_stream(
     """Create the interaction with ``stream=True`` and return it complete, forwarding progress on the way."""
     assembler = StepAssembler()
     throttle = ProgressThrottle(progress)
-    stream: AsyncIterator[Any] = backend.create_stream(request)
+    stream: AsyncIterator[StreamEvent] = backend.create_stream(request)
     resumes = 0
     while True:
         problem = "the stream ended before the interaction completed"
         try:
             async for event in stream:
-                data = _event_data(event)
-                assembler.feed(data)
-                await throttle.feed(data)
+                assembler.feed(event)
+                await throttle.feed(event)
             if assembler.completed:
                 break
         except StreamFailedError:
@@ -247,7 +227,7 @@ async def run_stream(
 
 async def _resume(
     backend: GeminiBackend, interaction_id: str, last_event_id: str | None, problem: str
-) -> AsyncIterator[Any]:
+) -> AsyncIterator[StreamEvent]:
     try:
         async for event in backend.stream(interaction_id, last_event_id):
             yield event
@@ -256,12 +236,3 @@ async def _resume(
             f"Gemini's answer stream broke ({problem}) and interaction {interaction_id} cannot be resumed: "
             "Gemini did not keep it (store=false?). Try again."
         ) from None
-
-
-def _event_data(event: InteractionEvent | dict[str, Any]) -> dict[str, Any]:
-    """The JSON payload of one stream event (a plain dict in unit tests)."""
-    return event if isinstance(event, dict) else event_payload(event)
-
-
-def _str(value: object) -> str | None:
-    return str(value) if value else None

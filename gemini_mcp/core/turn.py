@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from gemini_mcp import errors
 from gemini_mcp.core.answers import check_schema
-from gemini_mcp.gemini.genai import as_dict, as_list
+from gemini_mcp.gemini.jsonwalk import as_dict, as_list
 
 BuiltinTool = Literal["google_search", "code_execution", "url_context"]
 BUILTIN_TOOLS: tuple[str, ...] = ("google_search", "code_execution", "url_context")

@@ -22,8 +22,9 @@ import anyio
 from anyio.abc import TaskGroup
 
 from gemini_mcp import errors
-from gemini_mcp.gemini.genai import RUNNING_STATUSES as _RUNNING
-from gemini_mcp.gemini.genai import GeminiBackend, InteractionData, InteractionEvent, as_dict, as_list
+from gemini_mcp.gemini.jsonwalk import as_dict, as_list
+from gemini_mcp.gemini.port import RUNNING_STATUSES as _RUNNING
+from gemini_mcp.gemini.port import GeminiBackend, InteractionData, StreamEvent
 from gemini_mcp.store import leases
 from gemini_mcp.store.sqlite import InteractionRecord, Store, now
 
@@ -159,7 +160,7 @@ class Watcher:
         record.error = f"Interaction {record.id} no longer exists on Gemini ({err}). {errors.RETENTION_HINT}"
         await self._save(record, tracked)
 
-    async def _apply_event(self, record: InteractionRecord, event: InteractionEvent, tracked: _Tracked) -> None:
+    async def _apply_event(self, record: InteractionRecord, event: StreamEvent, tracked: _Tracked) -> None:
         first_cursor = record.event_cursor is None and bool(event.event_id)
         if event.event_id:
             record.event_cursor = event.event_id
@@ -170,8 +171,8 @@ class Watcher:
         if event.status and event.status != record.status:
             record.status = event.status
             changed = True
-        if event.error:
-            record.error = event.error
+        if event.error is not None:
+            record.error = event.error.message
             changed = True
         # A cursor-only event (step start/stop, thought signature, repeated status) is stored with the next
         # change: replaying such events after a restart changes nothing, and a read plus a write for each of

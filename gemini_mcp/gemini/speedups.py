@@ -4,8 +4,9 @@ google-genai 3.6's generated serializers (`google.genai._gaos.utils.serializers`
 pydantic model on EVERY request and response: `unmarshal()` and `marshal_json()` call
 `create_model("Unmarshaller" | "Marshaller", body=(typ, ...), __config__=ConfigDict(...))`, and
 pydantic then generates a validator for the whole Interaction schema each time. That is ~4 ms of
-CPU each way, most of a unary `create` on a fast network (reference §9: 12.5 ms -> 2.7 ms median
-with a cache), and it caps one core at ~80-90 Gemini calls/s.
+CPU each way, most of a unary `create` on a fast network (measured against the emulator: 12.5 ms ->
+2.7 ms median with the cache; `bench/fig_latency.py` repeats it), and it caps one core at ~80-90
+Gemini calls/s.
 
 `install()` replaces two names inside the SDK's own utility modules with memoizing wrappers:
 
@@ -19,10 +20,11 @@ with a cache), and it caps one core at ~80-90 Gemini calls/s.
   to build the URL and query string, re-evaluating string annotations with `eval` each time, ~1 ms):
   a single-class call returns a copy of the hints computed the first time for that class.
 
-tests/bench/test_sdk_speedups.py checks requests and results against the unpatched SDK.
+tests/gemini/test_speedups.py checks requests and results against the unpatched SDK.
 
 Guards: only google-genai versions listed in `SUPPORTED_VERSIONS` (3.6.x, where the cost was
-measured), only when the module still looks as expected, at most `MAX_CACHED` models.
+measured; any other version logs one WARNING and runs the SDK unpatched), only when the module
+still looks as expected, at most `MAX_CACHED` models.
 Off switch: `GEMINI_MCP_SDK_SPEEDUPS=0` (also `false`, `off`, `no`). Remove this module once
 upstream caches these models itself.
 """
@@ -45,6 +47,8 @@ _OFF = frozenset({"0", "false", "off", "no"})
 _MARK = "_gemini_mcp_speedup"
 _lock = threading.Lock()  # clients are built in worker threads: two may install at once
 _MODEL_NAMES = frozenset({"Unmarshaller", "Marshaller"})
+_Wrap = Callable[[Callable[..., Any], str], Callable[..., Any]]  # (original, its module name) -> replacement
+_warned_versions: set[str] = set()  # one WARNING per unknown google-genai version and process
 
 # (module, attribute name, original value) for every name install() replaced.
 _patched: list[tuple[ModuleType, str, Any]] = []
@@ -53,7 +57,7 @@ _model_cache: dict[tuple[Any, ...], Any] = {}
 _hints_cache: dict[type, dict[str, Any]] = {}
 
 
-def enabled_by_env() -> bool:
+def _enabled_by_env() -> bool:
     return os.environ.get(ENV_SWITCH, "1").strip().lower() not in _OFF
 
 
@@ -67,12 +71,23 @@ def _uses(module: ModuleType, function: str, name: str) -> bool:
     return callable(getattr(module, name, None)) and code is not None and name in code.co_names
 
 
-def _targets() -> list[tuple[ModuleType, str, Callable[[Callable[..., Any], str], Callable[..., Any]]]] | None:
-    """What to patch in this SDK, or None when it is not a version (and shape) the workaround knows."""
+def _sdk_version() -> str:
     from google.genai import version
 
-    if not supported_version(str(version.__version__)):
-        logger.debug("google-genai %s: SDK speedups not applied (known: %s)", version.__version__, SUPPORTED_VERSIONS)
+    return str(version.__version__)
+
+
+def _targets(version: str) -> list[tuple[ModuleType, str, _Wrap]] | None:
+    """What to patch in this SDK, or None when it is not a version (and shape) the workaround knows."""
+    if not supported_version(version):
+        if version not in _warned_versions:
+            _warned_versions.add(version)
+            logger.warning(
+                "google-genai %s is not a version the SDK speedups know (%s): running it unpatched. "
+                "Measure with bench/fig_latency.py and add the version to SUPPORTED_VERSIONS if it still helps.",
+                version,
+                ", ".join(f"{known}x" for known in SUPPORTED_VERSIONS),
+            )
         return None
     from google.genai._gaos.utils import queryparams, serializers, url
 
@@ -150,15 +165,18 @@ def _memoized_type_hints(original: Callable[..., Any], module_name: str) -> Call
     return get_type_hints
 
 
-def install(*, force: bool = False) -> bool:
-    """Apply the workaround unless switched off (env) or unsupported; True when it is active."""
-    if not force and not enabled_by_env():
+def install(*, force: bool = False, version: str | None = None) -> bool:
+    """Apply the workaround unless switched off (env) or unsupported; True when it is active.
+
+    `version` stands in for the installed google-genai version (to exercise the version guard).
+    """
+    if not force and not _enabled_by_env():
         logger.info("SDK speedups off (%s)", ENV_SWITCH)
         return False
     with _lock:
         if _patched:
             return True
-        targets = _targets()
+        targets = _targets(version or _sdk_version())
         if targets is None:
             return False
         for module, name, wrap in targets:

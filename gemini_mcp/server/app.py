@@ -14,7 +14,8 @@ from gemini_mcp.config import Settings
 from gemini_mcp.core.conversations import Conversations
 from gemini_mcp.core.interactions import Interactions
 from gemini_mcp.core.watcher import Watcher
-from gemini_mcp.gemini.genai import GeminiBackend, GenAIBackend
+from gemini_mcp.gemini.genai import GenAIBackend
+from gemini_mcp.gemini.port import GeminiBackend
 from gemini_mcp.server import resources, tools
 from gemini_mcp.server.calllog import log_tool_calls
 from gemini_mcp.server.prompts import register_prompts

@@ -15,7 +15,7 @@ from gemini_mcp.core import shaping
 from gemini_mcp.core import turn as turn_config
 from gemini_mcp.core.interactions import describe, summarize
 from gemini_mcp.core.results import iso
-from gemini_mcp.gemini.genai import RUNNING_STATUSES
+from gemini_mcp.gemini.port import RUNNING_STATUSES
 from gemini_mcp.server.state import AppState, Ctx, owner, state
 
 MODELS: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""StepAssembler folds SSE payloads into the same steps a unary call returns; ProgressThrottle coalesces."""
+"""StepAssembler folds typed stream events into the same steps a unary call returns; ProgressThrottle coalesces."""
 
 from __future__ import annotations
 
@@ -6,57 +6,56 @@ from typing import Any
 
 import pytest
 
-from gemini_mcp.core.streaming import ProgressThrottle, StepAssembler, StreamFailedError
+from gemini_mcp.core.streaming import ProgressThrottle, StepAssembler
+from gemini_mcp.errors import StreamFailedError
+from gemini_mcp.gemini.port import InteractionData, StreamError, StreamEvent
 
 
-def _events() -> list[dict[str, Any]]:
+def _delta(index: int, delta: dict[str, Any]) -> StreamEvent:
+    """A step.delta as `gemini.events.parse_event` builds it (text and thought text also as fields)."""
+    content: dict[str, Any] = delta.get("content") or {}
+    thought = content.get("text") if delta["type"] == "thought_summary" else None
+    text = delta.get("text") if delta["type"] == "text" else None
+    return StreamEvent("step.delta", index=index, delta=delta, text=text, thought=thought)
+
+
+def _events() -> list[StreamEvent]:
     return [
-        {
-            "event_type": "interaction.created",
-            "event_id": "evt_1",
-            "interaction": {"id": "v1_x", "status": "in_progress", "model": "gemini-3-flash-preview"},
-        },
-        {"event_type": "step.start", "index": 0, "step": {"type": "thought"}, "event_id": "evt_2"},
-        {
-            "event_type": "step.delta",
-            "index": 0,
-            "delta": {"type": "thought_summary", "content": {"type": "text", "text": "Plan. "}},
-        },
-        {
-            "event_type": "step.delta",
-            "index": 0,
-            "delta": {"type": "thought_summary", "content": {"type": "text", "text": "Go."}},
-        },
-        {"event_type": "step.stop", "index": 0},
-        {"event_type": "step.start", "index": 1, "step": {"type": "function_call", "id": "fc1", "name": "lookup"}},
-        {"event_type": "step.delta", "index": 1, "delta": {"type": "arguments_delta", "arguments": '{"city": '}},
-        {"event_type": "step.delta", "index": 1, "delta": {"type": "arguments_delta", "arguments": '"Oslo"}'}},
-        {"event_type": "step.stop", "index": 1},
-        {"event_type": "step.start", "index": 2, "step": {"type": "google_search_call", "id": "s1"}},
-        {
-            "event_type": "step.delta",
-            "index": 2,
-            "delta": {"type": "google_search_call", "arguments": {"queries": ["oslo weather"]}},
-        },
-        {"event_type": "step.stop", "index": 2},
-        {"event_type": "step.start", "index": 3, "step": {"type": "model_output"}},
-        {"event_type": "step.delta", "index": 3, "delta": {"type": "text", "text": "Hello "}},
-        {"event_type": "step.delta", "index": 3, "delta": {"type": "text", "text": "there."}},
-        {
-            "event_type": "step.delta",
-            "index": 3,
-            "delta": {
+        StreamEvent(
+            "interaction.created",
+            "evt_1",
+            status="in_progress",
+            interaction=InteractionData(id="v1_x", status="in_progress", model="gemini-3-flash-preview"),
+        ),
+        StreamEvent("step.start", "evt_2", index=0, step={"type": "thought"}),
+        _delta(0, {"type": "thought_summary", "content": {"type": "text", "text": "Plan. "}}),
+        _delta(0, {"type": "thought_summary", "content": {"type": "text", "text": "Go."}}),
+        StreamEvent("step.stop", index=0),
+        StreamEvent("step.start", index=1, step={"type": "function_call", "id": "fc1", "name": "lookup"}),
+        _delta(1, {"type": "arguments_delta", "arguments": '{"city": '}),
+        _delta(1, {"type": "arguments_delta", "arguments": '"Oslo"}'}),
+        StreamEvent("step.stop", index=1),
+        StreamEvent("step.start", index=2, step={"type": "google_search_call", "id": "s1"}),
+        _delta(2, {"type": "google_search_call", "arguments": {"queries": ["oslo weather"]}}),
+        StreamEvent("step.stop", index=2),
+        StreamEvent("step.start", index=3, step={"type": "model_output"}),
+        _delta(3, {"type": "text", "text": "Hello "}),
+        _delta(3, {"type": "text", "text": "there."}),
+        _delta(
+            3,
+            {
                 "type": "text_annotation_delta",
                 "annotations": [{"type": "url_citation", "url": "https://a.example", "title": "A"}],
             },
-        },
-        {"event_type": "step.delta", "index": 3, "delta": {"type": "image", "data": "iVBO", "mime_type": "image/png"}},
-        {"event_type": "step.stop", "index": 3, "event_id": "evt_19"},
-        {
-            "event_type": "interaction.completed",
-            "event_id": "evt_20",
-            "interaction": {"id": "v1_x", "status": "requires_action", "usage": {"total_tokens": 9}},
-        },
+        ),
+        _delta(3, {"type": "image", "data": "iVBO", "mime_type": "image/png"}),
+        StreamEvent("step.stop", "evt_19", index=3),
+        StreamEvent(
+            "interaction.completed",
+            "evt_20",
+            status="requires_action",
+            interaction=InteractionData(id="v1_x", status="requires_action", usage={"total_tokens": 9}),
+        ),
     ]
 
 
@@ -90,7 +89,7 @@ def test_an_error_event_raises_with_its_message() -> None:
     asm = StepAssembler()
     asm.feed(_events()[0])
     with pytest.raises(StreamFailedError, match=r"in interaction v1_x \(INTERNAL\): boom. Try again."):
-        asm.feed({"event_type": "error", "error": {"code": "INTERNAL", "message": "boom"}})
+        asm.feed(StreamEvent("error", error=StreamError("boom", "INTERNAL")))
 
 
 async def test_throttle_coalesces_deltas_within_an_interval_and_flushes_the_rest() -> None:

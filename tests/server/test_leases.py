@@ -11,7 +11,8 @@ import anyio
 
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
-from gemini_mcp.gemini.genai import CreateRequest, GenAIBackend
+from gemini_mcp.gemini.genai import GenAIBackend
+from gemini_mcp.gemini.port import CreateRequest
 from gemini_mcp.store import leases
 from gemini_mcp.store.sqlite import InteractionRecord, SQLiteStore, now
 

@@ -10,7 +10,7 @@ from gemini_mcp import errors
 from gemini_mcp.config import Settings
 from gemini_mcp.core.conversations import resolve_model
 from gemini_mcp.core.shaping import citations, function_calls, page
-from gemini_mcp.gemini.genai import interaction_from_dict
+from gemini_mcp.gemini.port import interaction_from_json
 
 
 def settings(tmp_path: Path, **values: object) -> Settings:
@@ -64,7 +64,7 @@ def test_citations_and_function_calls_are_read_from_steps() -> None:
     ]
     assert [(c.url, c.title) for c in citations(steps)] == [("https://a.example/", "A")]
     assert [(f.id, f.name, f.arguments) for f in function_calls(steps)] == [("c1", "get_weather", {"city": "Oslo"})]
-    assert interaction_from_dict({"id": "v1", "status": "completed", "steps": steps}).text == "See [1]."
+    assert interaction_from_json({"id": "v1", "status": "completed", "steps": steps}).text == "See [1]."
 
 
 def test_rate_limit_message_without_a_known_delay() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -173,5 +174,22 @@ def test_concurrent_installs_patch_once(restore_speedups: None) -> None:
         thread.join(timeout=30)
     model = serializers.create_model("Unmarshaller", body=(int, ...), __config__={"populate_by_name": True})
     assert model(body="3").body == 3  # a wrapper wrapping a wrapper would pass __module__ twice and fail here
+    sdk_speedups.uninstall()
+    assert serializers.create_model is original
+
+
+def test_an_unknown_sdk_version_is_left_unpatched_with_one_warning(
+    caplog: pytest.LogCaptureFixture, restore_speedups: None
+) -> None:
+    serializers: Any = importlib.import_module("google.genai._gaos.utils.serializers")
+    sdk_speedups.uninstall()
+    original = serializers.create_model
+    with caplog.at_level(logging.DEBUG, logger=sdk_speedups.__name__):
+        assert sdk_speedups.install(force=True, version="99.1.0") is False
+        assert sdk_speedups.install(force=True, version="99.1.0") is False
+        assert sdk_speedups.install(force=True) is True  # the installed 3.6.x is known: no warning
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
+    assert "google-genai 99.1.0" in warnings[0].getMessage() and "3.6.x" in warnings[0].getMessage()
     sdk_speedups.uninstall()
     assert serializers.create_model is original
