@@ -1,12 +1,4 @@
-"""Streaming one ask_gemini turn: fold stream events into the full interaction, forward progress, resume cuts.
-
-`StepAssembler` is a pure fold of typed stream events (`StreamEvent`) into steps, status and usage,
-so a streamed turn yields the same result a unary one does. `run_stream` drives a stream from the
-`GeminiBackend`: text deltas and thought summaries go to a `ProgressThrottle` (at most 10 notifications
-a second), an in-stream ``error`` event becomes a `StreamFailedError`, and a stream that breaks or ends
-before ``interaction.completed`` is resumed with ``get(id, stream=True, last_event_id=...)``.
-Knows nothing about MCP.
-"""
+"""Streaming one ask_gemini turn: fold stream events into the full interaction, forward progress, resume cuts."""
 
 from __future__ import annotations
 
@@ -33,7 +25,7 @@ _CONTENT_DELTAS = frozenset({"image", "audio", "video", "document"})
 
 
 class StepAssembler:
-    """Folds SSE event payloads (the JSON ``data`` of each event) into an interaction."""
+    """Folds typed stream events into steps, status and usage: a streamed turn yields what a unary one does."""
 
     def __init__(self) -> None:
         self.interaction_id: str | None = None
@@ -189,7 +181,12 @@ class ProgressThrottle:
 async def run_stream(
     backend: GeminiBackend, request: CreateRequest, progress: ProgressFn, *, max_resumes: int = MAX_RESUMES
 ) -> InteractionData:
-    """Create the interaction with ``stream=True`` and return it complete, forwarding progress on the way."""
+    """Create the interaction with ``stream=True`` and return it complete, forwarding progress on the way.
+
+    Text deltas and thought summaries go to a `ProgressThrottle`; an in-stream ``error`` event raises
+    `StreamFailedError`; a stream that breaks or ends before ``interaction.completed`` is resumed with
+    ``get(id, stream=True, last_event_id=...)``. Knows nothing about MCP.
+    """
     assembler = StepAssembler()
     throttle = ProgressThrottle(progress)
     stream: AsyncIterator[StreamEvent] = backend.create_stream(request)

@@ -1,13 +1,4 @@
-"""The google-genai adapter of the Gemini port: the only module (with speedups.py) that imports google.genai.
-
-`GenAIBackend` implements `GeminiBackend` over `client.aio.interactions`. google.genai is imported
-lazily, in a worker thread, on the first call (the import costs ~0.6 s, which `tools/list` and cold
-start must not pay).
-
-Retries: the SDK retries 408/5xx and connection errors (`max_retries`, short backoff, honouring
-Retry-After). 429 is not left to the SDK's blind backoff: a short Retry-After/RetryInfo delay
-(<= 5 s) is waited out here, a longer one is reported to the caller with its delay.
-"""
+"""The google-genai adapter of the Gemini port: the only module (with speedups.py) that imports google.genai."""
 
 from __future__ import annotations
 
@@ -33,7 +24,14 @@ _T = TypeVar("_T")
 
 
 class GenAIBackend:
-    """`GeminiBackend` over google-genai's `client.aio.interactions`."""
+    """`GeminiBackend` over google-genai's `client.aio.interactions`.
+
+    google.genai is imported lazily, in a worker thread, on the first call (the import costs ~0.6 s,
+    which `tools/list` and cold start must not pay). Retries: the SDK retries 408/5xx and connection
+    errors (`max_retries`, short backoff, honouring Retry-After). 429 is not left to the SDK's blind
+    backoff: a short Retry-After/RetryInfo delay (<= 5 s) is waited out here, a longer one is reported
+    to the caller with its delay.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
