@@ -13,27 +13,22 @@ import secrets
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import anyio
-
-from gemini_mcp import errors
 from gemini_mcp.config import Settings
-from gemini_mcp.core import files as inputs
-from gemini_mcp.core import paths, shaping, streaming
-from gemini_mcp.core import requests as turns
-from gemini_mcp.core import turn as turn_config
 from gemini_mcp.core.results import AskResult
 from gemini_mcp.gemini.port import CreateRequest, GeminiBackend, InteractionData
 from gemini_mcp.store.sqlite import Conversation, InteractionRecord, Store, now
+
+from gemini_mcp import errors
+from gemini_mcp.core import files as inputs
+from gemini_mcp.core import paths, requests, shaping, streaming
+from gemini_mcp.core.turn import TurnConfig, TurnInputs
 
 logger = logging.getLogger(__name__)
 
 
 DEPRECATED_PREFIXES = ("gemini-2.0-", "gemini-1.5-", "gemini-1.0-", "gemini-pro")
-#: Turn settings a conversation remembers: model, system instruction, generation settings, tools, function
-#: declarations, File Search stores, MCP servers (turns.REMEMBERED_KEYS).
-REMEMBERED_KEYS = ("model", "system_instruction", *turns.REMEMBERED_KEYS)
 ProgressFn = Callable[[float, str], Awaitable[None]]
 
 
@@ -43,8 +38,8 @@ class Turn:
 
     prompt: str
     conversation_id: str | None = None
-    settings: dict[str, Any] = field(default_factory=dict[str, Any])
-    inputs: turns.TurnInputs = field(default_factory=turns.TurnInputs)  # files, function results, schema, store
+    config: TurnConfig = field(default_factory=TurnConfig)  # settings given on this turn (remembered)
+    inputs: TurnInputs = field(default_factory=TurnInputs)  # files, function results, schema, store (not)
 
 
 def new_conversation_id() -> str:
@@ -137,12 +132,12 @@ class Conversations:
 
     async def _ask(self, owner: str, turn: Turn, on_progress: ProgressFn | None) -> AskResult:
         conversation = await self.open(owner, turn.conversation_id, turn.prompt)
-        turns.check_chain(conversation, turn.inputs, given_conversation=bool(turn.conversation_id))
-        given = {key: value for key, value in turn.settings.items() if value is not None}
-        config = {**conversation.config, **given}
-        model, notes = resolve_model(self.settings, config.get("model"))
-        config["model"] = model
-        request = turns.build_request(
+        remembered = TurnConfig.from_stored(conversation.config)
+        requests.check_chain(conversation, remembered, turn.inputs, given_conversation=bool(turn.conversation_id))
+        config = remembered.merge(turn.config)
+        model, notes = resolve_model(self.settings, config.model)
+        config.model = model
+        request = requests.build_request(
             turn.prompt,
             config,
             turn.inputs,
@@ -150,9 +145,9 @@ class Conversations:
             roots=paths.resolve_roots(self.settings.file_roots),
         )
         data = await (self._create(request) if on_progress is None else self._stream(request, on_progress))
-        config = turns.remembered(config, turn.inputs)
+        config = config.after_turn(stored=turn.inputs.store)
         await self._record_turn(conversation, config, data, kind="model", prompt=turn.prompt, model=model)
-        return turns.shape(conversation, data, model, notes, turn.inputs)
+        return shaping.shape(conversation, data, model, notes, turn.inputs)
 
     async def start_research(
         self,
@@ -163,12 +158,12 @@ class Conversations:
         conversation_id: str | None,
         thinking_summaries: bool,
         files: list[str] | None = None,
-        tools: dict[str, Any] | None = None,
+        tools: TurnConfig | None = None,
     ) -> tuple[Conversation, InteractionRecord]:
-        """`files` become content blocks; `tools` may hold file_search_store_names and mcp_servers."""
+        """`files` become content blocks; of `tools`, file_search_store_names and mcp_servers are used."""
         async with self._one_turn_at_a_time(conversation_id):
             return await self._start_research(
-                owner, query, agent, conversation_id, thinking_summaries, files or [], tools or {}
+                owner, query, agent, conversation_id, thinking_summaries, files or [], tools or TurnConfig()
             )
 
     async def _start_research(
@@ -179,7 +174,7 @@ class Conversations:
         conversation_id: str | None,
         thinking_summaries: bool,
         files: list[str],
-        tools: dict[str, Any],
+        tools: TurnConfig,
     ) -> tuple[Conversation, InteractionRecord]:
         conversation = await self.open(owner, conversation_id, query)
         agent_id = (agent or "").strip() or self.settings.default_agent
@@ -187,7 +182,7 @@ class Conversations:
         request = CreateRequest(
             input=inputs.user_input(query, blocks),
             agent=agent_id,
-            tools=turn_config.tool_objects(tools),
+            tools=requests.tool_objects(tools),
             previous_interaction_id=conversation.last_interaction_id,
             agent_config={"type": "deep-research", "thinking_summaries": "auto" if thinking_summaries else "none"},
             background=True,
@@ -195,7 +190,7 @@ class Conversations:
         )
         data = await self._create(request)
         record = await self._record_turn(
-            conversation, conversation.config, data, kind="agent", prompt=query, agent=agent_id
+            conversation, TurnConfig.from_stored(conversation.config), data, kind="agent", prompt=query, agent=agent_id
         )
         return conversation, record
 
@@ -220,7 +215,7 @@ class Conversations:
     async def _record_turn(
         self,
         conversation: Conversation,
-        config: dict[str, Any],
+        config: TurnConfig,
         data: InteractionData,
         *,
         kind: str,
@@ -246,7 +241,7 @@ class Conversations:
             updated=stamp,
         )
         await self.store.save_interaction(record)
-        conversation.config = {key: config[key] for key in REMEMBERED_KEYS if config.get(key) is not None}
+        conversation.config = config.to_stored()
         conversation.last_interaction_id = data.id
         conversation.turns += 1
         conversation.updated = stamp

@@ -1,71 +1,133 @@
-"""The issue-4 half of one turn: building the create request from the merged turn config and the per-turn
-inputs (files, function results, response schema, store), and shaping the answer into an `AskResult`
-(JSON, function calls, citations, tool activity, thoughts, images, full usage). `conversations.py` keeps
-the chain and calls these. Knows nothing about MCP.
+"""Building the create request of one model turn from the merged `TurnConfig` and the per-turn `TurnInputs`:
+generation settings, tool objects (built-in tools, File Search, MCP servers, functions), structured output,
+function-result steps and files. `conversations.py` keeps the chain and calls these. Knows nothing about MCP.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from gemini_mcp.core.answers import check_schema
+from gemini_mcp.gemini.port import CreateRequest
+from gemini_mcp.store.sqlite import Conversation
 
 from gemini_mcp import errors
-from gemini_mcp.core import answers as outputs
 from gemini_mcp.core import files as inputs
-from gemini_mcp.core import shaping
-from gemini_mcp.core import turn as turn_config
-from gemini_mcp.core.parts import GeneratedImage
-from gemini_mcp.core.results import AskResult, Usage
-from gemini_mcp.gemini.port import CreateRequest, InteractionData
-from gemini_mcp.store.sqlite import Conversation
+from gemini_mcp.core.turn import BUILTIN_TOOLS, FunctionDeclaration, FunctionResult, McpServer, TurnConfig, TurnInputs
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEYS = ("temperature", "thinking_level", "max_output_tokens")
-#: Turn config a conversation remembers besides model and system instruction (a value given on a turn
-#: overrides and is remembered; an empty list clears it).
-REMEMBERED_KEYS = (
-    *GENERATION_KEYS,
-    "include_thoughts",
-    "tools",
-    "file_search_store_names",
-    "mcp_servers",
-    "function_declarations",
-    "store",
-)
-STORE_FALSE_NOTE = (
-    "store=false: Gemini kept nothing of this turn, so it cannot be continued; a later call with this "
-    "conversation_id is refused. Start a new conversation for follow-ups."
-)
+
+def builtin_tools(names: list[str]) -> list[dict[str, Any]]:
+    """``["google_search", ...]`` -> ``[{"type": "google_search"}, ...]`` (order kept, duplicates dropped)."""
+    unknown = [n for n in names if n not in BUILTIN_TOOLS]
+    if unknown:
+        raise errors.InvalidRequestError(
+            f"tools: unknown tool(s) {', '.join(map(repr, unknown))}; choose from {', '.join(BUILTIN_TOOLS)}"
+        )
+    return [{"type": name} for name in dict.fromkeys(names)]
 
 
-@dataclass
-class TurnInputs:
-    """Per-turn inputs that are never remembered."""
+def function_tools(declarations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Function declarations -> ``{"type": "function", name, description, parameters}`` tool objects."""
+    tools: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(declarations):
+        decl = FunctionDeclaration.model_validate(raw)
+        if decl.name in seen:
+            raise errors.InvalidRequestError(f"function_declarations[{index}]: the name {decl.name!r} is used twice")
+        seen.add(decl.name)
+        if decl.parameters is not None:
+            try:
+                check_schema(decl.parameters)
+            except errors.InvalidRequestError as err:
+                message = str(err).replace("response_schema", f"function_declarations[{index}].parameters", 1)
+                raise errors.InvalidRequestError(message) from None
+        tools.append({"type": "function", **decl.model_dump(exclude_none=True)})
+    return tools
 
-    files: list[str] = field(default_factory=list[str])
-    function_results: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
-    response_schema: dict[str, Any] | None = None
-    store: bool = True
+
+def file_search_tool(store_names: list[str]) -> list[dict[str, Any]]:
+    names = [n.strip() for n in store_names if n.strip()]
+    if not names:
+        return []
+    bad = [n for n in names if not n.startswith("fileSearchStores/")]
+    if bad:
+        raise errors.InvalidRequestError(
+            f"file_search_store_names: {', '.join(map(repr, bad))} are not File Search store names; they look like "
+            "'fileSearchStores/my-store-123' (create stores with the Gemini Files API)"
+        )
+    return [{"type": "file_search", "file_search_store_names": names}]
 
 
-def image_uri(interaction_id: str, index: int) -> str:
-    return f"gemini://interactions/{interaction_id}/images/{index}"
+def mcp_server_tools(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    tools: list[dict[str, Any]] = []
+    for index, raw in enumerate(servers):
+        server = McpServer.model_validate(raw)
+        parts = urlsplit(server.url)
+        if parts.scheme != "https" or not parts.netloc:
+            raise errors.InvalidRequestError(
+                f"mcp_servers[{index}].url: {server.url[:200]!r} must be an https URL Gemini can reach"
+            )
+        tool: dict[str, Any] = {"type": "mcp_server", "name": server.name, "url": server.url}
+        if server.headers:
+            tool["headers"] = dict(server.headers)
+        if server.allowed_tools:
+            tool["allowed_tools"] = [{"mode": "validated", "tools": list(server.allowed_tools)}]
+        tools.append(tool)
+    return tools
 
 
-def generation_config(config: dict[str, Any]) -> dict[str, Any] | None:
-    generation = {key: config[key] for key in GENERATION_KEYS if config.get(key) is not None}
-    if config.get("include_thoughts") is not None:
-        generation["thinking_summaries"] = "auto" if config["include_thoughts"] else "none"
+def tool_objects(config: TurnConfig) -> list[dict[str, Any]] | None:
+    """All tool objects for a turn from the (merged, remembered) turn config; None when there are none."""
+    tools = [
+        *builtin_tools(config.tools or []),
+        *file_search_tool(config.file_search_store_names or []),
+        *mcp_server_tools(config.mcp_servers or []),
+        *function_tools(config.function_declarations or []),
+    ]
+    return tools or None
+
+
+def function_result_steps(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`function_results` -> ``function_result`` input steps (strings and objects as they are; else wrapped)."""
+    steps: list[dict[str, Any]] = []
+    for raw in results:
+        item = FunctionResult.model_validate(raw)
+        value = item.result
+        if not isinstance(value, (str, dict)):
+            value = {"result": value}
+        step: dict[str, Any] = {"type": "function_result", "call_id": item.call_id, "name": item.name, "result": value}
+        if item.is_error:
+            step["is_error"] = True
+        steps.append(step)
+    return steps
+
+
+def structured_output(schema: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(response_format, response_mime_type) for a response_schema; the schema is checked first."""
+    if schema is None:
+        return None, None
+    check_schema(schema)
+    return schema, "application/json"
+
+
+def generation_config(config: TurnConfig) -> dict[str, Any] | None:
+    generation = config.generation()
+    if config.include_thoughts is not None:
+        generation["thinking_summaries"] = "auto" if config.include_thoughts else "none"
     return generation or None
 
 
-def check_chain(conversation: Conversation, extras: TurnInputs, given_conversation: bool) -> None:
+def check_chain(
+    conversation: Conversation, remembered: TurnConfig, extras: TurnInputs, given_conversation: bool
+) -> None:
     """Refuse what Gemini cannot do: continue an unstored turn, or chain a store=false turn."""
-    if conversation.last_interaction_id and conversation.config.get("store") is False:
+    if conversation.last_interaction_id and remembered.store is False:
         raise errors.InvalidRequestError(
             f"Conversation '{conversation.id}' cannot be continued: its last turn was sent with store=false, so "
             "Gemini kept nothing to chain on. Call without conversation_id to start a new conversation."
@@ -86,7 +148,7 @@ def build_input(prompt: str, extras: TurnInputs, roots: Sequence[Path]) -> str |
     blocks, infos = inputs.content_blocks(extras.files, roots) if extras.files else ([], [])
     if infos:
         logger.info("files: %s", ", ".join(f"{i.kind} {i.mime_type}" for i in infos))
-    steps = turn_config.function_result_steps(extras.function_results)
+    steps = function_result_steps(extras.function_results)
     if not steps:
         return inputs.user_input(prompt, blocks)
     return [*steps, {"type": "user_input", "content": [*blocks, {"type": "text", "text": prompt}]}]
@@ -94,74 +156,23 @@ def build_input(prompt: str, extras: TurnInputs, roots: Sequence[Path]) -> str |
 
 def build_request(
     prompt: str,
-    config: dict[str, Any],
+    config: TurnConfig,
     extras: TurnInputs,
     *,
     previous_interaction_id: str | None,
     roots: Sequence[Path],
 ) -> CreateRequest:
     """The create request for a model turn. Arguments are checked before anything is sent."""
-    response_format, mime = turn_config.structured_output(extras.response_schema)
-    tools = turn_config.tool_objects(config)
+    response_format, mime = structured_output(extras.response_schema)
+    tools = tool_objects(config)
     return CreateRequest(
         input=build_input(prompt, extras, roots),
-        model=config.get("model"),
+        model=config.model,
         previous_interaction_id=previous_interaction_id,
-        system_instruction=config.get("system_instruction"),
+        system_instruction=config.system_instruction,
         generation_config=generation_config(config),
         tools=tools,
         response_format=response_format,
         response_mime_type=mime,
         store=False if not extras.store else None,
     )
-
-
-def remembered(config: dict[str, Any], extras: TurnInputs) -> dict[str, Any]:
-    """The config to keep for later turns (store is remembered only when false)."""
-    kept = dict(config)
-    kept.pop("store", None)
-    if not extras.store:
-        kept["store"] = False
-    return kept
-
-
-def shape(
-    conversation: Conversation, data: InteractionData, model: str, notes: list[str], extras: TurnInputs
-) -> AskResult:
-    """The tool result for one answered turn. A response_schema answer that is not valid JSON raises (after
-    the turn was recorded, so the conversation stays consistent)."""
-    pictures = outputs.images(data.steps)
-    result = AskResult(
-        conversation_id=conversation.id,
-        interaction_id=data.id,
-        status=data.status,
-        model=data.model or model,
-        text=data.text,
-        citations=outputs.citations(data.steps),
-        function_calls=shaping.function_calls(data.steps) if data.status == "requires_action" else [],
-        tool_activity=outputs.tool_activity(data.steps),
-        thoughts=outputs.thoughts(data.steps),
-        images=[
-            GeneratedImage(index=i, mime_type=p.mime_type, uri=image_uri(data.id, i), source_uri=p.uri)
-            for i, p in enumerate(pictures)
-        ],
-        usage=Usage.from_raw(data.usage),
-        notes=list(notes),
-    )
-    result.set_image_data([(p.mime_type, p.data) for p in pictures if p.data])
-    if not extras.store:
-        result.notes.append(STORE_FALSE_NOTE)
-    if data.status == "requires_action" and result.function_calls:
-        result.notes.append(
-            "Gemini asks you to call the function(s) in function_calls. Run them, then call ask_gemini with this "
-            "conversation_id and function_results=[{call_id, name, result}]."
-        )
-    if extras.response_schema is not None and data.status == "completed":
-        try:
-            result.json_ = outputs.parse_json(data.text, extras.response_schema, interaction_id=data.id)
-        except errors.StructuredOutputError as err:
-            raise errors.StructuredOutputError(
-                f"{err} The turn is kept in conversation_id={conversation.id}: continue it (e.g. ask Gemini to fix "
-                "the JSON, with the same response_schema) or start again."
-            ) from None
-    return result

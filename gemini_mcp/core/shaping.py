@@ -1,12 +1,18 @@
-"""Plain functions that shape Gemini steps and store records into tool results."""
+"""Plain functions that shape Gemini steps and store records into tool results (`shape`: one answered turn)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from gemini_mcp.core import answers as outputs
-from gemini_mcp.core.results import Citation, FunctionCall
+from gemini_mcp.core.parts import GeneratedImage
+from gemini_mcp.core.results import AskResult, Citation, FunctionCall, Usage
 from gemini_mcp.gemini.jsonwalk import as_dict
+from gemini_mcp.gemini.port import InteractionData
+from gemini_mcp.store.sqlite import Conversation
+
+from gemini_mcp import errors
+from gemini_mcp.core import answers as outputs
+from gemini_mcp.core.turn import TurnInputs
 
 
 def shorten(text: str, limit: int = 80) -> str:
@@ -42,3 +48,55 @@ def page(text: str, offset: int, max_chars: int) -> tuple[str, int | None]:
     chunk = text[offset : offset + max_chars]
     end = offset + len(chunk)
     return chunk, (end if end < len(text) else None)
+
+
+STORE_FALSE_NOTE = (
+    "store=false: Gemini kept nothing of this turn, so it cannot be continued; a later call with this "
+    "conversation_id is refused. Start a new conversation for follow-ups."
+)
+
+
+def image_uri(interaction_id: str, index: int) -> str:
+    return f"gemini://interactions/{interaction_id}/images/{index}"
+
+
+def shape(
+    conversation: Conversation, data: InteractionData, model: str, notes: list[str], extras: TurnInputs
+) -> AskResult:
+    """The tool result for one answered turn. A response_schema answer that is not valid JSON raises (after
+    the turn was recorded, so the conversation stays consistent)."""
+    pictures = outputs.images(data.steps)
+    result = AskResult(
+        conversation_id=conversation.id,
+        interaction_id=data.id,
+        status=data.status,
+        model=data.model or model,
+        text=data.text,
+        citations=outputs.citations(data.steps),
+        function_calls=function_calls(data.steps) if data.status == "requires_action" else [],
+        tool_activity=outputs.tool_activity(data.steps),
+        thoughts=outputs.thoughts(data.steps),
+        images=[
+            GeneratedImage(index=i, mime_type=p.mime_type, uri=image_uri(data.id, i), source_uri=p.uri)
+            for i, p in enumerate(pictures)
+        ],
+        usage=Usage.from_raw(data.usage),
+        notes=list(notes),
+    )
+    result.set_image_data([(p.mime_type, p.data) for p in pictures if p.data])
+    if not extras.store:
+        result.notes.append(STORE_FALSE_NOTE)
+    if data.status == "requires_action" and result.function_calls:
+        result.notes.append(
+            "Gemini asks you to call the function(s) in function_calls. Run them, then call ask_gemini with this "
+            "conversation_id and function_results=[{call_id, name, result}]."
+        )
+    if extras.response_schema is not None and data.status == "completed":
+        try:
+            result.json_ = outputs.parse_json(data.text, extras.response_schema, interaction_id=data.id)
+        except errors.StructuredOutputError as err:
+            raise errors.StructuredOutputError(
+                f"{err} The turn is kept in conversation_id={conversation.id}: continue it (e.g. ask Gemini to fix "
+                "the JSON, with the same response_schema) or start again."
+            ) from None
+    return result

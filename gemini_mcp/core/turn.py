@@ -1,20 +1,15 @@
-"""Issue-4 turn options -> Interactions API request fields (tools, structured output, function steps).
+"""What one turn asks for: `TurnConfig` (the settings a conversation remembers), `TurnInputs` (this turn only)
+and the argument shapes the tools advertise (`FunctionDeclaration`, `FunctionResult`, `McpServer`).
 
-The argument shapes the tools advertise (`FunctionDeclaration`, `FunctionResult`, `McpServer`) live here
-with the functions that turn them into the API's tool objects and input steps, so tools.py stays thin
-and the conversation logic only merges and remembers. Knows nothing about MCP.
+`core/requests.py` turns these into the create request. Knows nothing about MCP.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, Field
-
-from gemini_mcp import errors
-from gemini_mcp.core.answers import check_schema
-from gemini_mcp.gemini.jsonwalk import as_dict, as_list
+from pydantic import BaseModel, ConfigDict, Field
 
 BuiltinTool = Literal["google_search", "code_execution", "url_context"]
 BUILTIN_TOOLS: tuple[str, ...] = ("google_search", "code_execution", "url_context")
@@ -49,109 +44,80 @@ class McpServer(BaseModel):
     allowed_tools: list[str] | None = Field(default=None, description="Only these of its tools (default: all).")
 
 
-def builtin_tools(names: list[str]) -> list[dict[str, Any]]:
-    """``["google_search", ...]`` -> ``[{"type": "google_search"}, ...]`` (order kept, duplicates dropped)."""
-    unknown = [n for n in names if n not in BUILTIN_TOOLS]
-    if unknown:
-        raise errors.InvalidRequestError(
-            f"tools: unknown tool(s) {', '.join(map(repr, unknown))}; choose from {', '.join(BUILTIN_TOOLS)}"
-        )
-    return [{"type": name} for name in dict.fromkeys(names)]
+class _GenerationSetting:
+    """Marks a `TurnConfig` field that is sent inside the request's ``generation_config`` under its own name."""
 
 
-def function_tools(declarations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Function declarations -> ``{"type": "function", name, description, parameters}`` tool objects."""
-    tools: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(declarations):
-        decl = FunctionDeclaration.model_validate(raw)
-        if decl.name in seen:
-            raise errors.InvalidRequestError(f"function_declarations[{index}]: the name {decl.name!r} is used twice")
-        seen.add(decl.name)
-        if decl.parameters is not None:
-            try:
-                check_schema(decl.parameters)
-            except errors.InvalidRequestError as err:
-                message = str(err).replace("response_schema", f"function_declarations[{index}].parameters", 1)
-                raise errors.InvalidRequestError(message) from None
-        tools.append({"type": "function", **decl.model_dump(exclude_none=True)})
-    return tools
+GENERATION = _GenerationSetting()
 
 
-def file_search_tool(store_names: list[str]) -> list[dict[str, Any]]:
-    names = [n.strip() for n in store_names if n.strip()]
-    if not names:
-        return []
-    bad = [n for n in names if not n.startswith("fileSearchStores/")]
-    if bad:
-        raise errors.InvalidRequestError(
-            f"file_search_store_names: {', '.join(map(repr, bad))} are not File Search store names; they look like "
-            "'fileSearchStores/my-store-123' (create stores with the Gemini Files API)"
-        )
-    return [{"type": "file_search", "file_search_store_names": names}]
+class TurnConfig(BaseModel):
+    """The turn settings a conversation remembers: every field, and nothing else.
 
+    None means "not given". A value given on a turn overrides the remembered one and is remembered from
+    then on (an empty list clears a list). Stored as a JSON object (`to_stored`); `from_stored` reads what
+    any earlier release stored. To remember a new setting, add a field here (with `GENERATION` when it
+    goes into ``generation_config`` as is); `core/requests.py` builds the request from these fields.
+    """
 
-def mcp_server_tools(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    tools: list[dict[str, Any]] = []
-    for index, raw in enumerate(servers):
-        server = McpServer.model_validate(raw)
-        parts = urlsplit(server.url)
-        if parts.scheme != "https" or not parts.netloc:
-            raise errors.InvalidRequestError(
-                f"mcp_servers[{index}].url: {server.url[:200]!r} must be an https URL Gemini can reach"
-            )
-        tool: dict[str, Any] = {"type": "mcp_server", "name": server.name, "url": server.url}
-        if server.headers:
-            tool["headers"] = dict(server.headers)
-        if server.allowed_tools:
-            tool["allowed_tools"] = [{"mode": "validated", "tools": list(server.allowed_tools)}]
-        tools.append(tool)
-    return tools
+    model_config = ConfigDict(extra="ignore")
 
+    model: str | None = None
+    system_instruction: str | None = None
+    thinking_level: Annotated[str | None, GENERATION] = None
+    temperature: Annotated[float | None, GENERATION] = None
+    max_output_tokens: Annotated[int | None, GENERATION] = None
+    include_thoughts: bool | None = None
+    tools: list[str] | None = None
+    file_search_store_names: list[str] | None = None
+    mcp_servers: list[dict[str, Any]] | None = None
+    function_declarations: list[dict[str, Any]] | None = None
+    #: Only ever False: the last turn was sent with store=false, so the conversation cannot be continued.
+    store: Literal[False] | None = None
 
-def tool_objects(config: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """All tool objects for a turn from the (merged, remembered) turn config; None when there are none."""
-    tools = [
-        *builtin_tools(list(config.get("tools") or [])),
-        *file_search_tool(list(config.get("file_search_store_names") or [])),
-        *mcp_server_tools(list(config.get("mcp_servers") or [])),
-        *function_tools(list(config.get("function_declarations") or [])),
-    ]
-    return tools or None
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> TurnConfig:
+        return cls.model_validate(stored)
 
+    def to_stored(self) -> dict[str, Any]:
+        """The JSON object the store keeps (unset settings left out)."""
+        return self.model_dump(mode="json", exclude_none=True)
 
-def function_result_steps(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`function_results` -> ``function_result`` input steps (strings and objects as they are; else wrapped)."""
-    steps: list[dict[str, Any]] = []
-    for raw in results:
-        item = FunctionResult.model_validate(raw)
-        value = item.result
-        if not isinstance(value, (str, dict)):
-            value = {"result": value}
-        step: dict[str, Any] = {"type": "function_result", "call_id": item.call_id, "name": item.name, "result": value}
-        if item.is_error:
-            step["is_error"] = True
-        steps.append(step)
-    return steps
+    def merge(self, given: TurnConfig) -> TurnConfig:
+        """These settings, overridden by those `given` on this turn."""
+        names = type(given).model_fields
+        return self.model_copy(update={n: getattr(given, n) for n in names if getattr(given, n) is not None})
 
+    def generation(self) -> dict[str, Any]:
+        """The settings marked `GENERATION` that are set, by name."""
+        fields = type(self).model_fields
+        values = {name: getattr(self, name) for name, info in fields.items() if GENERATION in info.metadata}
+        return {name: value for name, value in values.items() if value is not None}
 
-def structured_output(schema: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str | None]:
-    """(response_format, response_mime_type) for a response_schema; the schema is checked first."""
-    if schema is None:
-        return None, None
-    check_schema(schema)
-    return schema, "application/json"
+    def after_turn(self, stored: bool) -> TurnConfig:
+        """What to remember after a turn sent with `stored` (the store flag is remembered only when false)."""
+        return self.model_copy(update={"store": None if stored else False})
 
-
-def redact(config: dict[str, Any]) -> dict[str, Any]:
-    """The remembered config for display: MCP server header values hidden."""
-    shown = dict(config)
-    servers = as_list(config.get("mcp_servers"))
-    if servers:
-        shown["mcp_servers"] = [_redact_server(as_dict(s)) for s in servers]
-    return shown
+    def redacted(self) -> dict[str, Any]:
+        """The remembered settings for display: MCP server header values hidden."""
+        shown = self.to_stored()
+        if self.mcp_servers:
+            shown["mcp_servers"] = [_redact_server(s) for s in shown["mcp_servers"]]
+        return shown
 
 
 def _redact_server(server: dict[str, Any]) -> dict[str, Any]:
-    headers = as_dict(server.get("headers"))
-    return {**server, "headers": dict.fromkeys(headers, "***")} if headers else server
+    headers = server.get("headers")
+    if not isinstance(headers, dict) or not headers:
+        return server
+    return {**server, "headers": dict.fromkeys(cast(dict[str, Any], headers), "***")}
+
+
+@dataclass
+class TurnInputs:
+    """Per-turn inputs that are never remembered."""
+
+    files: list[str] = field(default_factory=list[str])
+    function_results: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
+    response_schema: dict[str, Any] | None = None
+    store: bool = True

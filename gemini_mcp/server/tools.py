@@ -8,14 +8,8 @@ each tool with `failures.reported`, which turns them into MCP tool errors.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from mcp.server import MCPServer
-from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
-
-from gemini_mcp.core.conversations import Turn
-from gemini_mcp.core.requests import TurnInputs
 from gemini_mcp.core.results import (
     AskResult,
     CancelResult,
@@ -27,34 +21,35 @@ from gemini_mcp.core.results import (
     ResearchStarted,
     iso,
 )
-from gemini_mcp.core.turn import BuiltinTool, FunctionDeclaration, FunctionResult, McpServer
+from gemini_mcp.server.arguments import (
+    BuiltinTools,
+    ConversationId,
+    Files,
+    FileSearchStores,
+    FunctionDeclarations,
+    FunctionResults,
+    IncludeThoughts,
+    InteractionId,
+    Limit,
+    MaxOutputTokens,
+    McpServers,
+    Model,
+    Prompt,
+    ResponseSchema,
+    Status,
+    StoreFlag,
+    SystemInstruction,
+    Temperature,
+    ThinkingLevel,
+)
 from gemini_mcp.server.failures import reported
 from gemini_mcp.server.state import AppState, Ctx, owner, state
+from mcp.server import MCPServer
+from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field
 
-ConversationId = Annotated[
-    str | None,
-    Field(description="Continue this conversation (an id returned earlier). Omit to start a new conversation."),
-]
-InteractionId = Annotated[str, Field(min_length=1, description="An interaction_id returned by an earlier call.")]
-Status = Literal[
-    "in_progress", "queued", "requires_action", "completed", "failed", "cancelled", "incomplete", "budget_exceeded"
-]
-Limit = Annotated[int, Field(ge=1, le=200, description="How many to return, most recent first.")]
-Files = Annotated[
-    list[str] | None,
-    Field(
-        description="Local file paths (under the server's allowed roots) or https URLs: images, PDFs and office "
-        "documents, audio, video, text. Sent with this turn only."
-    ),
-]
-FileSearchStores = Annotated[
-    list[str] | None,
-    Field(description="File Search stores to search, e.g. ['fileSearchStores/my-docs-123']. Remembered."),
-]
-McpServers = Annotated[
-    list[McpServer] | None,
-    Field(description="Remote MCP servers (https) Gemini may call itself. Remembered for the conversation."),
-]
+from gemini_mcp.core.conversations import Turn
+from gemini_mcp.core.turn import TurnConfig, TurnInputs
 
 GEMINI_CALL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 READ_LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -91,45 +86,23 @@ def _progress_sink(ctx: Ctx) -> Callable[[float, str], Awaitable[None]] | None:
 
 
 async def ask_gemini(
-    prompt: Annotated[str, Field(min_length=1, description="The message for Gemini.")],
+    prompt: Prompt,
     ctx: Ctx,
     conversation_id: ConversationId = None,
-    model: Annotated[
-        str | None, Field(description="Gemini model id (see the gemini://models resource). Default: the server's.")
-    ] = None,
-    system_instruction: Annotated[
-        str | None, Field(description="System instruction; remembered for later turns of the conversation.")
-    ] = None,
-    thinking_level: Annotated[
-        Literal["minimal", "low", "medium", "high"] | None, Field(description="How much Gemini thinks first.")
-    ] = None,
-    temperature: Annotated[float | None, Field(ge=0.0, le=2.0, description="Sampling temperature, 0-2.")] = None,
-    max_output_tokens: Annotated[int | None, Field(ge=1, le=65536, description="Cap on answer tokens.")] = None,
-    include_thoughts: Annotated[
-        bool | None, Field(description="Return Gemini's thought summaries in `thoughts`. Remembered.")
-    ] = None,
-    tools: Annotated[
-        list[BuiltinTool] | None,
-        Field(description="Built-in tools Gemini may use; remembered ([] turns them off)."),
-    ] = None,
-    response_schema: Annotated[
-        dict[str, Any] | None,
-        Field(description="A JSON Schema object: Gemini answers with matching JSON, returned parsed in `json`."),
-    ] = None,
+    model: Model = None,
+    system_instruction: SystemInstruction = None,
+    thinking_level: ThinkingLevel = None,
+    temperature: Temperature = None,
+    max_output_tokens: MaxOutputTokens = None,
+    include_thoughts: IncludeThoughts = None,
+    tools: BuiltinTools = None,
+    response_schema: ResponseSchema = None,
     files: Files = None,
-    function_declarations: Annotated[
-        list[FunctionDeclaration] | None,
-        Field(description="Functions Gemini may ask you to call (see function_calls). Remembered."),
-    ] = None,
-    function_results: Annotated[
-        list[FunctionResult] | None,
-        Field(description="Your results for the function_calls of the previous turn (needs conversation_id)."),
-    ] = None,
+    function_declarations: FunctionDeclarations = None,
+    function_results: FunctionResults = None,
     file_search_store_names: FileSearchStores = None,
     mcp_servers: McpServers = None,
-    store: Annotated[
-        bool, Field(description="false: Google keeps nothing of this turn, and it cannot be continued.")
-    ] = True,
+    store: StoreFlag = True,
 ) -> Annotated[CallToolResult, AskResult]:
     """Ask a Gemini model one turn of a conversation and get its answer.
 
@@ -138,20 +111,20 @@ async def ask_gemini(
     generation settings, tools and function declarations given once are remembered for later turns.
     When status is requires_action, run the function_calls and answer with function_results.
     """
-    settings: dict[str, Any] = {
-        "model": model,
-        "system_instruction": system_instruction,
-        "thinking_level": thinking_level,
-        "temperature": temperature,
-        "max_output_tokens": max_output_tokens,
-        "include_thoughts": include_thoughts,
-        "tools": tools,
-        "function_declarations": _dumps(function_declarations),
-        "file_search_store_names": file_search_store_names,
-        "mcp_servers": _dumps(mcp_servers),
-    }
+    config = TurnConfig(
+        model=model,
+        system_instruction=system_instruction,
+        thinking_level=thinking_level,
+        temperature=temperature,
+        max_output_tokens=max_output_tokens,
+        include_thoughts=include_thoughts,
+        tools=list(tools) if tools is not None else None,
+        function_declarations=_dumps(function_declarations),
+        file_search_store_names=file_search_store_names,
+        mcp_servers=_dumps(mcp_servers),
+    )
     extras = TurnInputs(files or [], _dumps(function_results) or [], response_schema, store)
-    turn = Turn(prompt=prompt, conversation_id=conversation_id, settings=settings, inputs=extras)
+    turn = Turn(prompt=prompt, conversation_id=conversation_id, config=config, inputs=extras)
     answer = await state(ctx).conversations.ask(owner(), turn, on_progress=_progress_sink(ctx))
     result = _result(answer)
     result.content.extend(ImageContent(type="image", data=d, mime_type=m) for m, d in answer.image_data)
@@ -178,7 +151,7 @@ async def start_deep_research(
     wait_seconds=...) until done is true; stop it with cancel_interaction. It keeps running if you disconnect.
     """
     app = state(ctx)
-    tools = {"file_search_store_names": file_search_store_names, "mcp_servers": _dumps(mcp_servers)}
+    tools = TurnConfig(file_search_store_names=file_search_store_names, mcp_servers=_dumps(mcp_servers))
     conversation, record = await app.conversations.start_research(
         owner(),
         query,
@@ -245,7 +218,7 @@ async def list_conversations(ctx: Ctx, limit: Limit = 20) -> Annotated[CallToolR
                 title=c.title,
                 turns=c.turns,
                 last_interaction_id=c.last_interaction_id,
-                model=c.config.get("model"),
+                model=TurnConfig.from_stored(c.config).model,
                 created=iso(c.created),
                 updated=iso(c.updated),
             )

@@ -1,0 +1,70 @@
+"""The tool arguments' types: each an `Annotated` type whose `Field` gives the advertised JSON Schema."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from gemini_mcp.core.turn import BuiltinTool, FunctionDeclaration, FunctionResult, McpServer
+
+Prompt = Annotated[str, Field(min_length=1, description="The message for Gemini.")]
+ConversationId = Annotated[
+    str | None,
+    Field(description="Continue this conversation (an id returned earlier). Omit to start a new conversation."),
+]
+InteractionId = Annotated[str, Field(min_length=1, description="An interaction_id returned by an earlier call.")]
+Status = Literal[
+    "in_progress", "queued", "requires_action", "completed", "failed", "cancelled", "incomplete", "budget_exceeded"
+]
+Limit = Annotated[int, Field(ge=1, le=200, description="How many to return, most recent first.")]
+
+# ask_gemini's settings (remembered by the conversation: see core.turn.TurnConfig)
+Model = Annotated[
+    str | None, Field(description="Gemini model id (see the gemini://models resource). Default: the server's.")
+]
+SystemInstruction = Annotated[
+    str | None, Field(description="System instruction; remembered for later turns of the conversation.")
+]
+ThinkingLevel = Annotated[
+    Literal["minimal", "low", "medium", "high"] | None, Field(description="How much Gemini thinks first.")
+]
+Temperature = Annotated[float | None, Field(ge=0.0, le=2.0, description="Sampling temperature, 0-2.")]
+MaxOutputTokens = Annotated[int | None, Field(ge=1, le=65536, description="Cap on answer tokens.")]
+IncludeThoughts = Annotated[
+    bool | None, Field(description="Return Gemini's thought summaries in `thoughts`. Remembered.")
+]
+BuiltinTools = Annotated[
+    list[BuiltinTool] | None,
+    Field(description="Built-in tools Gemini may use; remembered ([] turns them off)."),
+]
+FunctionDeclarations = Annotated[
+    list[FunctionDeclaration] | None,
+    Field(description="Functions Gemini may ask you to call (see function_calls). Remembered."),
+]
+FileSearchStores = Annotated[
+    list[str] | None,
+    Field(description="File Search stores to search, e.g. ['fileSearchStores/my-docs-123']. Remembered."),
+]
+McpServers = Annotated[
+    list[McpServer] | None,
+    Field(description="Remote MCP servers (https) Gemini may call itself. Remembered for the conversation."),
+]
+
+# ask_gemini's per-turn inputs (never remembered)
+ResponseSchema = Annotated[
+    dict[str, Any] | None,
+    Field(description="A JSON Schema object: Gemini answers with matching JSON, returned parsed in `json`."),
+]
+Files = Annotated[
+    list[str] | None,
+    Field(
+        description="Local file paths (under the server's allowed roots) or https URLs: images, PDFs and office "
+        "documents, audio, video, text. Sent with this turn only."
+    ),
+]
+FunctionResults = Annotated[
+    list[FunctionResult] | None,
+    Field(description="Your results for the function_calls of the previous turn (needs conversation_id)."),
+]
+StoreFlag = Annotated[bool, Field(description="false: Google keeps nothing of this turn, and it cannot be continued.")]
