@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from gemini_mcp.core.answers import check_schema
-from gemini_mcp.gemini.port import CreateRequest
-from gemini_mcp.store.sqlite import Conversation
-
 from gemini_mcp import errors
 from gemini_mcp.core import files as inputs
+from gemini_mcp.core.answers import check_schema
 from gemini_mcp.core.turn import BUILTIN_TOOLS, FunctionDeclaration, FunctionResult, McpServer, TurnConfig, TurnInputs
+from gemini_mcp.gemini.port import CreateRequest
+from gemini_mcp.store.sqlite import Conversation
 
 logger = logging.getLogger(__name__)
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from gemini_mcp import errors
+from gemini_mcp.core import answers as outputs
 from gemini_mcp.core.parts import GeneratedImage
 from gemini_mcp.core.results import AskResult, Citation, FunctionCall, Usage
+from gemini_mcp.core.turn import TurnInputs
 from gemini_mcp.gemini.jsonwalk import as_dict
 from gemini_mcp.gemini.port import InteractionData
 from gemini_mcp.store.sqlite import Conversation
-
-from gemini_mcp import errors
-from gemini_mcp.core import answers as outputs
-from gemini_mcp.core.turn import TurnInputs
 
 
 def shorten(text: str, limit: int = 80) -> str:

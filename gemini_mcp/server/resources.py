@@ -5,18 +5,18 @@ from __future__ import annotations
 import base64
 import json
 
-from gemini_mcp.config import Settings
-from gemini_mcp.core.interactions import describe, summarize
-from gemini_mcp.core.results import iso
-from gemini_mcp.gemini.port import RUNNING_STATUSES
-from gemini_mcp.server.state import AppState, Ctx, owner, state
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
 from gemini_mcp import errors
+from gemini_mcp.config import Settings
 from gemini_mcp.core import answers as outputs
 from gemini_mcp.core import shaping
+from gemini_mcp.core.interactions import describe, summarize
+from gemini_mcp.core.results import iso
 from gemini_mcp.core.turn import TurnConfig
+from gemini_mcp.gemini.port import RUNNING_STATUSES
+from gemini_mcp.server.state import AppState, Ctx, owner, state
 
 MODELS: dict[str, str] = {
     "gemini-3-flash-preview": "1M tokens; fast, balanced, multimodal.",

@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+from mcp.server import MCPServer
+from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from gemini_mcp.core.conversations import Turn
 from gemini_mcp.core.results import (
     AskResult,
     CancelResult,
@@ -21,6 +26,7 @@ from gemini_mcp.core.results import (
     ResearchStarted,
     iso,
 )
+from gemini_mcp.core.turn import TurnConfig, TurnInputs
 from gemini_mcp.server.arguments import (
     BuiltinTools,
     ConversationId,
@@ -44,12 +50,6 @@ from gemini_mcp.server.arguments import (
 )
 from gemini_mcp.server.failures import reported
 from gemini_mcp.server.state import AppState, Ctx, owner, state
-from mcp.server import MCPServer
-from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
-
-from gemini_mcp.core.conversations import Turn
-from gemini_mcp.core.turn import TurnConfig, TurnInputs
 
 GEMINI_CALL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 READ_LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
