@@ -24,9 +24,10 @@ OWNER = "local"  # stdio callers are "local"
 
 
 async def fill_store(db_path: Path, count: int) -> None:
-    from gemini_mcp.store.sqlite import Conversation, InteractionRecord, SQLiteStore
+    from gemini_mcp.store.port import Conversation, InteractionRecord
+    from gemini_mcp.store.sqlite import SQLiteStore
 
-    store = SQLiteStore(db_path)
+    store = await SQLiteStore.open(db_path)
     try:
         base = time.time() - count - 10
         for i in range(count):

@@ -25,6 +25,7 @@ FIGURES: dict[str, str] = {
     "http_concurrency": "bench.fig_http",
     "research_idle": "bench.fig_research",
     "store_scale": "bench.fig_store",
+    "store_contention": "bench.fig_contention",
 }
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"

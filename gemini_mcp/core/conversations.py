@@ -23,7 +23,7 @@ from gemini_mcp.core import paths, requests, shaping, streaming
 from gemini_mcp.core.results import AskResult
 from gemini_mcp.core.turn import TurnConfig, TurnInputs
 from gemini_mcp.gemini.port import CreateRequest, GeminiBackend, InteractionData
-from gemini_mcp.store.sqlite import Conversation, InteractionRecord, Store, now
+from gemini_mcp.store.port import Conversation, InteractionRecord, Store, now
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from gemini_mcp.core.results import (
 )
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.port import RUNNING_STATUSES, GeminiBackend
-from gemini_mcp.store.sqlite import InteractionRecord, Store, now
+from gemini_mcp.store.port import InteractionRecord, Store, now
 
 #: Progress notifications go out at least this often while a caller waits.
 PROGRESS_EVERY = 5.0

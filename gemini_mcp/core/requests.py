@@ -16,7 +16,7 @@ from gemini_mcp.core import files as inputs
 from gemini_mcp.core.answers import check_schema
 from gemini_mcp.core.turn import BUILTIN_TOOLS, FunctionDeclaration, FunctionResult, McpServer, TurnConfig, TurnInputs
 from gemini_mcp.gemini.port import CreateRequest
-from gemini_mcp.store.sqlite import Conversation
+from gemini_mcp.store.port import Conversation
 
 logger = logging.getLogger(__name__)
 

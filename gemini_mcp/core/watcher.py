@@ -26,7 +26,7 @@ from gemini_mcp.gemini.jsonwalk import as_dict, as_list
 from gemini_mcp.gemini.port import RUNNING_STATUSES as _RUNNING
 from gemini_mcp.gemini.port import GeminiBackend, InteractionData, StreamEvent
 from gemini_mcp.store import leases
-from gemini_mcp.store.sqlite import InteractionRecord, Store, now
+from gemini_mcp.store.port import InteractionRecord, Store, now
 
 logger = logging.getLogger(__name__)
 

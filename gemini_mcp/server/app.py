@@ -20,7 +20,8 @@ from gemini_mcp.server import resources, tools
 from gemini_mcp.server.calllog import log_tool_calls
 from gemini_mcp.server.prompts import register_prompts
 from gemini_mcp.server.state import AppState
-from gemini_mcp.store.sqlite import SQLiteStore, Store
+from gemini_mcp.store.port import Store
+from gemini_mcp.store.sqlite import SQLiteStore
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def make_lifespan(
 ) -> Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]:
     @asynccontextmanager
     async def lifespan(_server: MCPServer[AppState]) -> AsyncGenerator[AppState]:
-        the_store: Store = store if store is not None else SQLiteStore(settings.db_path)
+        the_store: Store = store if store is not None else await SQLiteStore.open(settings.db_path)
         the_backend: GeminiBackend = backend if backend is not None else GenAIBackend(settings)
         watcher = Watcher(the_store, the_backend)
         try:

@@ -13,7 +13,7 @@ from gemini_mcp.core.conversations import Conversations
 from gemini_mcp.core.interactions import Interactions
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.port import GeminiBackend
-from gemini_mcp.store.sqlite import Store
+from gemini_mcp.store.port import Store
 
 
 @dataclass

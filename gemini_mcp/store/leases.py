@@ -12,7 +12,7 @@ import os
 import socket
 import uuid
 
-from gemini_mcp.store.sqlite import Store
+from gemini_mcp.store.port import Store
 
 LEASE_TTL = 60.0
 RENEW_AFTER = LEASE_TTL / 3

@@ -9,7 +9,8 @@ import anyio
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
 from gemini_mcp.gemini.genai import GenAIBackend
-from gemini_mcp.store.sqlite import InteractionRecord, SQLiteStore, now
+from gemini_mcp.store.port import InteractionRecord, now
+from gemini_mcp.store.sqlite import SQLiteStore
 
 from .harness import data, make_settings, open_client
 

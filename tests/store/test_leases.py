@@ -1,4 +1,4 @@
-"""Watcher leases: one follower per running interaction across watchers sharing a database."""
+"""Watcher leases: a dead local holder is taken over at once; two watchers on one database stream a job once."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.gemini.genai import GenAIBackend
 from gemini_mcp.gemini.port import CreateRequest
 from gemini_mcp.store import leases
-from gemini_mcp.store.sqlite import InteractionRecord, SQLiteStore, now
-
-from .harness import make_settings
+from gemini_mcp.store.port import InteractionRecord, now
+from gemini_mcp.store.sqlite import SQLiteStore
+from tests.server.harness import make_settings
 
 
 def record(iid: str) -> InteractionRecord:
@@ -32,21 +32,8 @@ def dead_holder() -> str:
     return f"{socket.gethostname()}:{child.stdout.strip()}:gone"
 
 
-async def test_lease_is_exclusive_renewable_and_released(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "db.sqlite3")
-    await store.save_interaction(record("v1_a"))
-    assert await store.claim("v1_a", "p1", 60)
-    assert await store.claim("v1_a", "p1", 60)  # renew
-    assert not await store.claim("v1_a", "p2", 60)
-    assert await store.lease_holder("v1_a") == "p1"
-    await store.release("v1_a", "p1")
-    assert await store.lease_holder("v1_a") is None
-    assert await store.claim("v1_a", "p2", 60)
-    await store.close()
-
-
 async def test_a_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "db.sqlite3")
+    store = await SQLiteStore.open(tmp_path / "db.sqlite3")
     await store.save_interaction(record("v1_a"))
     dead = dead_holder()
     assert leases.holder_is_dead(dead)
@@ -62,7 +49,7 @@ async def test_a_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(tmp_
 async def test_two_watchers_on_one_database_stream_each_job_once(tmp_path: Path) -> None:
     async with running_emulator(EmulatorConfig(research_seconds=1.5, research_steps=2)) as emu:
         settings = make_settings(tmp_path, emu.base_url)
-        store_a, store_b = SQLiteStore(settings.db_path), SQLiteStore(settings.db_path)
+        store_a, store_b = await SQLiteStore.open(settings.db_path), await SQLiteStore.open(settings.db_path)
         backend = GenAIBackend(settings)
         created = await backend.create(
             CreateRequest(input="Moons", agent="deep-research-preview-04-2026", background=True, store=True)

@@ -1,0 +1,63 @@
+"""The schema as ordered, forward-only migrations in SQL that SQLite and PostgreSQL both run."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Migration(NamedTuple):
+    version: int
+    statements: tuple[str, ...]  # one statement each, no trailing semicolon, no backend-specific syntax
+
+
+# Portable on purpose: TEXT (JSON kept as text), INTEGER, DOUBLE PRECISION (SQLite gives it REAL affinity;
+# PostgreSQL's REAL would be float4 and cut timestamps), plain indexes. Never edit a released migration:
+# append a new one.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        (
+            """CREATE TABLE conversations (
+                id TEXT PRIMARY KEY,
+                owner TEXT NOT NULL,
+                title TEXT NOT NULL,
+                last_interaction_id TEXT,
+                turns INTEGER NOT NULL DEFAULT 0,
+                config TEXT NOT NULL DEFAULT '{}',
+                created DOUBLE PRECISION NOT NULL,
+                updated DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX conversations_owner_updated ON conversations(owner, updated DESC)",
+            """CREATE TABLE interactions (
+                id TEXT PRIMARY KEY,
+                owner TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                conversation_id TEXT,
+                model TEXT,
+                agent TEXT,
+                prompt TEXT NOT NULL DEFAULT '',
+                progress TEXT NOT NULL DEFAULT '[]',
+                event_cursor TEXT,
+                output_text TEXT NOT NULL DEFAULT '',
+                usage TEXT,
+                error TEXT,
+                steps TEXT NOT NULL DEFAULT '[]',
+                lease_owner TEXT,
+                lease_expires DOUBLE PRECISION,
+                created DOUBLE PRECISION NOT NULL,
+                updated DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX interactions_owner_updated ON interactions(owner, updated DESC)",
+            "CREATE INDEX interactions_status ON interactions(status)",
+            "CREATE INDEX interactions_conversation ON interactions(conversation_id)",
+        ),
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def pending(current: int) -> list[Migration]:
+    """The migrations a database at schema version `current` still needs, in order."""
+    return [m for m in MIGRATIONS if m.version > current]

@@ -1,0 +1,95 @@
+"""The store port: the async `Store` protocol every backend implements, and the records it keeps."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+PROGRESS_KEEP = 50  # progress lines kept per interaction (the newest)
+RUNNING_STATUSES = ("in_progress", "queued", "idle", "requires_continuation")
+
+
+def now() -> float:
+    """Wall-clock seconds: the timestamps in records and lease expiries."""
+    return time.time()
+
+
+@dataclass
+class Conversation:
+    id: str
+    owner: str
+    title: str
+    last_interaction_id: str | None = None
+    turns: int = 0
+    config: dict[str, Any] = field(default_factory=dict[str, Any])
+    created: float = 0.0
+    updated: float = 0.0
+
+
+@dataclass
+class InteractionRecord:
+    id: str
+    owner: str
+    kind: str  # "model" | "agent"
+    status: str
+    conversation_id: str | None = None
+    model: str | None = None
+    agent: str | None = None
+    prompt: str = ""
+    progress: list[str] = field(default_factory=list[str])
+    event_cursor: str | None = None
+    output_text: str = ""
+    usage: dict[str, Any] | None = None
+    error: str | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
+    created: float = 0.0
+    updated: float = 0.0
+
+
+class Store(Protocol):
+    """Conversations, interactions and watcher leases, shared by every process on one database.
+
+    Backends (SQLite now, PostgreSQL later) share one contract, checked by `tests/store/test_contract.py`:
+
+    - Every read and delete is owner-scoped: an id owned by someone else behaves exactly like an unknown id.
+      Only `running_interactions` (the watcher resuming work after a restart) and the lease operations see
+      every owner, because they serve the process, not a caller.
+    - No call blocks the event loop; a call that cannot get the database in time raises `StoreBusyError`.
+    - Atomic writes: `record_turn(interaction, conversation)` saves a turn's interaction and its conversation in
+      one transaction (both or neither). Later features that must write more rows with a turn (a spend ledger)
+      widen that one method rather than exposing transactions across awaits.
+    - Leases (one watcher per running interaction across processes): `claim` takes a free, expired or own
+      lease (renewing it), or one held by `steal_from`; `lease_holder` names the live holder; `release` frees
+      it if still held by that holder. Expiry is wall-clock seconds (`now()`), compared by the database.
+    - The schema comes from `migrations.MIGRATIONS`; each backend records the applied version its own way.
+    """
+
+    async def get_conversation(self, owner: str, conversation_id: str) -> Conversation | None: ...
+    async def save_conversation(self, conversation: Conversation) -> None: ...
+    async def list_conversations(self, owner: str, limit: int) -> list[Conversation]: ...
+    async def delete_conversation(self, owner: str, conversation_id: str) -> bool:
+        """Forget the conversation and its finished interactions; running ones stay, detached. False if unknown."""
+        ...
+
+    async def get_interaction(self, owner: str, interaction_id: str) -> InteractionRecord | None: ...
+    async def save_interaction(self, record: InteractionRecord) -> None: ...
+    async def record_turn(self, interaction: InteractionRecord, conversation: Conversation) -> None:
+        """Save a turn's interaction and its conversation atomically."""
+        ...
+
+    async def list_interactions(
+        self, owner: str, *, status: str | None, limit: int, conversation_id: str | None = None
+    ) -> list[InteractionRecord]: ...
+    async def running_interactions(self) -> list[InteractionRecord]:
+        """Every owner's agent interactions still running, oldest first."""
+        ...
+
+    async def claim(self, interaction_id: str, holder: str, ttl: float, *, steal_from: str | None = None) -> bool:
+        """Take or renew the lease for `ttl` seconds; True if `holder` now holds it."""
+        ...
+
+    async def lease_holder(self, interaction_id: str) -> str | None: ...
+    async def release(self, interaction_id: str, holder: str) -> None: ...
+    async def schema_version(self) -> int: ...
+    async def close(self) -> None: ...

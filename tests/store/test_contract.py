@@ -1,0 +1,163 @@
+"""The `Store` contract, run against every implementation (SQLite now; PostgreSQL joins the params later)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from gemini_mcp.errors import StoreError
+from gemini_mcp.store.port import PROGRESS_KEEP, Conversation, InteractionRecord, Store
+from gemini_mcp.store.sqlite import SQLiteStore
+
+Opener = Callable[[Path], Awaitable[Store]]
+
+
+async def open_sqlite(tmp_path: Path) -> Store:
+    return await SQLiteStore.open(tmp_path / "db.sqlite3")
+
+
+@pytest.fixture(params=[open_sqlite], ids=["sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    opener = cast(Opener, request.param)
+    the_store = await opener(tmp_path)
+    yield the_store
+    await the_store.close()
+
+
+def conversation(cid: str, owner: str = "alice", updated: float = 1.0, **fields: Any) -> Conversation:
+    return Conversation(id=cid, owner=owner, title=f"About {cid}", created=1.0, updated=updated, **fields)
+
+
+def interaction(iid: str, owner: str = "alice", status: str = "completed", **fields: Any) -> InteractionRecord:
+    fields.setdefault("updated", 1.0)
+    return InteractionRecord(id=iid, owner=owner, kind="model", status=status, created=1.0, **fields)
+
+
+async def test_records_round_trip_every_field(store: Store) -> None:
+    conv = conversation("c1", last_interaction_id="v1_a", turns=2, config={"model": "m", "temperature": 0.5})
+    rec = interaction(
+        "v1_a",
+        conversation_id="c1",
+        model="m",
+        prompt="Hi",
+        progress=["p"],
+        event_cursor="e9",
+        output_text="Hello",
+        usage={"total_tokens": 3},
+        error=None,
+        steps=[{"type": "model_output", "content": [{"type": "text", "text": "Hello"}]}],
+    )
+    await store.save_conversation(conv)
+    await store.save_interaction(rec)
+    assert await store.get_conversation("alice", "c1") == conv
+    assert await store.get_interaction("alice", "v1_a") == rec
+
+
+async def test_saving_again_updates_the_record(store: Store) -> None:
+    await store.save_interaction(interaction("v1_a", status="in_progress"))
+    await store.save_interaction(interaction("v1_a", status="completed", output_text="done", updated=2.0))
+    found = await store.get_interaction("alice", "v1_a")
+    assert found is not None and (found.status, found.output_text, found.updated) == ("completed", "done", 2.0)
+
+
+async def test_only_the_newest_progress_lines_are_kept(store: Store) -> None:
+    lines = [f"line {n}" for n in range(PROGRESS_KEEP + 5)]
+    await store.save_interaction(interaction("v1_a", progress=lines))
+    found = await store.get_interaction("alice", "v1_a")
+    assert found is not None and found.progress == lines[-PROGRESS_KEEP:]
+
+
+async def test_every_read_and_delete_is_scoped_to_the_owner(store: Store) -> None:
+    await store.save_conversation(conversation("c1", owner="alice"))
+    await store.save_interaction(interaction("v1_a", owner="alice", conversation_id="c1"))
+    assert await store.get_conversation("bob", "c1") is None
+    assert await store.list_conversations("bob", 10) == []
+    assert await store.get_interaction("bob", "v1_a") is None
+    assert await store.list_interactions("bob", status=None, limit=10) == []
+    assert await store.delete_conversation("bob", "c1") is False
+    assert await store.get_conversation("alice", "c1") is not None
+    assert await store.get_interaction("alice", "v1_a") is not None
+
+
+async def test_lists_are_newest_first_limited_and_filtered(store: Store) -> None:
+    for n in range(5):
+        await store.save_conversation(conversation(f"c{n}", updated=float(n)))
+        await store.save_interaction(
+            interaction(f"v1_{n}", status="failed" if n % 2 else "completed", conversation_id="c1", updated=float(n))
+        )
+    assert [c.id for c in await store.list_conversations("alice", 3)] == ["c4", "c3", "c2"]
+    assert [r.id for r in await store.list_interactions("alice", status=None, limit=2)] == ["v1_4", "v1_3"]
+    assert [r.id for r in await store.list_interactions("alice", status="failed", limit=10)] == ["v1_3", "v1_1"]
+    in_c1 = await store.list_interactions("alice", status=None, limit=10, conversation_id="c1")
+    assert len(in_c1) == 5
+    assert await store.list_interactions("alice", status=None, limit=10, conversation_id="c9") == []
+
+
+async def test_deleting_a_conversation_forgets_finished_turns_and_detaches_running_ones(store: Store) -> None:
+    await store.save_conversation(conversation("c1"))
+    await store.save_interaction(interaction("v1_done", conversation_id="c1"))
+    await store.save_interaction(interaction("v1_run", status="in_progress", conversation_id="c1"))
+    assert await store.delete_conversation("alice", "c1") is True
+    assert await store.get_conversation("alice", "c1") is None
+    assert await store.get_interaction("alice", "v1_done") is None
+    running = await store.get_interaction("alice", "v1_run")
+    assert running is not None and running.conversation_id is None
+    assert await store.delete_conversation("alice", "c1") is False
+
+
+async def test_running_interactions_are_every_owners_running_agent_jobs_oldest_first(store: Store) -> None:
+    await store.save_interaction(InteractionRecord(id="v1_b", owner="bob", kind="agent", status="queued", created=2))
+    await store.save_interaction(
+        InteractionRecord(id="v1_a", owner="alice", kind="agent", status="in_progress", created=1)
+    )
+    await store.save_interaction(InteractionRecord(id="v1_c", owner="alice", kind="agent", status="completed"))
+    await store.save_interaction(InteractionRecord(id="v1_m", owner="alice", kind="model", status="in_progress"))
+    assert [r.id for r in await store.running_interactions()] == ["v1_a", "v1_b"]
+
+
+async def test_record_turn_saves_the_interaction_and_the_conversation_together(store: Store) -> None:
+    await store.record_turn(interaction("v1_a", conversation_id="c1"), conversation("c1", last_interaction_id="v1_a"))
+    saved = await store.get_conversation("alice", "c1")
+    assert saved is not None and saved.last_interaction_id == "v1_a"
+    assert await store.get_interaction("alice", "v1_a") is not None
+
+
+async def test_record_turn_saves_nothing_when_part_of_it_fails(store: Store) -> None:
+    broken = conversation("c1")
+    broken.title = cast(str, None)  # violates NOT NULL: the second write of the turn fails
+    with pytest.raises(StoreError):
+        await store.record_turn(interaction("v1_a", conversation_id="c1"), broken)
+    assert await store.get_interaction("alice", "v1_a") is None
+    assert await store.get_conversation("alice", "c1") is None
+
+
+async def test_a_lease_is_exclusive_renewable_released_and_stealable_by_name(store: Store) -> None:
+    await store.save_interaction(interaction("v1_a", status="in_progress"))
+    assert await store.lease_holder("v1_a") is None
+    assert await store.claim("v1_a", "p1", 60)
+    assert await store.claim("v1_a", "p1", 60)  # renew
+    assert not await store.claim("v1_a", "p2", 60)
+    assert await store.lease_holder("v1_a") == "p1"
+    await store.release("v1_a", "p2")  # not the holder: no effect
+    assert await store.lease_holder("v1_a") == "p1"
+    assert await store.claim("v1_a", "p2", 60, steal_from="p1")
+    await store.release("v1_a", "p2")
+    assert await store.lease_holder("v1_a") is None
+    assert await store.claim("v1_a", "p3", 60)
+
+
+async def test_an_expired_lease_has_no_holder_and_can_be_taken(store: Store) -> None:
+    await store.save_interaction(interaction("v1_a", status="in_progress"))
+    assert await store.claim("v1_a", "p1", -1)  # already expired
+    assert await store.lease_holder("v1_a") is None
+    assert await store.claim("v1_a", "p2", 60)
+    assert not await store.claim("v1_unknown", "p2", 60)
+
+
+async def test_a_fresh_store_is_at_the_latest_schema_version(store: Store) -> None:
+    from gemini_mcp.store.migrations import SCHEMA_VERSION
+
+    assert await store.schema_version() == SCHEMA_VERSION
