@@ -1,10 +1,11 @@
 """From an interaction's steps to the parts of a result: tool activity, citations, thoughts, images, JSON.
 
-Step shapes follow the Interactions API (reference §3.3): ``google_search_call {id, arguments{queries}}``,
-``code_execution_call {id, arguments{language, code}}`` + ``code_execution_result {call_id, result}``,
-``url_context_call {id, arguments{urls}}`` + ``url_context_result {call_id, result[{url, status}]}``,
-``mcp_server_tool_call``/``_result``, ``thought {summary[]}``, ``model_output {content[]}`` whose text
-blocks carry ``url_citation`` annotations and whose image blocks carry ``data`` or ``uri``.
+Step shapes are those of an Interactions API interaction's ``steps`` (the emulator serves the same):
+``google_search_call {id, arguments{queries}}``, ``code_execution_call {id, arguments{language, code}}``
++ ``code_execution_result {call_id, result}``, ``url_context_call {id, arguments{urls}}``
++ ``url_context_result {call_id, result[{url, status}]}``, ``mcp_server_tool_call``/``_result``,
+``thought {summary[]}``, ``model_output {content[]}`` whose text blocks carry ``url_citation``
+annotations and whose image blocks carry ``data`` or ``uri``.
 Knows nothing about MCP.
 """
 

@@ -1,7 +1,8 @@
 """Pydantic results the tools return as structured content (the `outputSchema` of each tool).
 
-Fields are only ever added (optional, with defaults), never renamed or removed, so clients that
-read an older shape keep working. Each model also renders the readable text block the model sees.
+New fields are added as optional, with defaults, and fields are never renamed, so clients that read an
+older shape keep working; a field is removed only when it never carried information (a constant).
+Each model also renders the readable text block the model sees.
 """
 
 from __future__ import annotations
@@ -142,7 +143,6 @@ class ResearchStarted(BaseModel):
     conversation_id: str
     agent: str
     status: str
-    notes: list[str] = Field(default_factory=list[str])
 
     def render(self) -> str:
         lines = [
@@ -151,7 +151,6 @@ class ResearchStarted(BaseModel):
             "It runs in the background (minutes). Call get_interaction with this interaction_id and "
             "wait_seconds (up to 60) to follow it; cancel_interaction stops it.",
         ]
-        lines.extend(f"Note: {note}" for note in self.notes)
         return "\n".join(lines)
 
 
@@ -250,7 +249,6 @@ class ConversationList(BaseModel):
 
 class DeleteResult(BaseModel):
     conversation_id: str
-    deleted: bool
     remote_deleted: list[str] = Field(default_factory=list[str], description="Interaction ids deleted on Gemini.")
     remote_errors: list[str] = Field(default_factory=list[str])
 

@@ -187,7 +187,6 @@ def build_http_app(
     server: MCPServer,
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-    stateless: bool = False,
 ) -> Starlette:
     """The ASGI app serving ``server`` over Streamable HTTP at /mcp. Raises HttpConfigError/TokenConfigError."""
     verifier = _verifier(settings)
@@ -196,7 +195,7 @@ def build_http_app(
     security = transport_security(settings)
     mcp_app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
-        stateless_http=stateless,
+        stateless_http=False,
         max_request_body_size=max_body_bytes,
         transport_security=security,
         host=settings.host,

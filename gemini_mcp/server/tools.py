@@ -237,7 +237,7 @@ async def delete_conversation(
 ) -> Annotated[CallToolResult, DeleteResult]:
     """Forget a conversation on this server; with delete_remote, also delete its interactions on Gemini."""
     deleted, failures = await state(ctx).conversations.delete(owner(), conversation_id, delete_remote=delete_remote)
-    result = DeleteResult(conversation_id=conversation_id, deleted=True, remote_deleted=deleted, remote_errors=failures)
+    result = DeleteResult(conversation_id=conversation_id, remote_deleted=deleted, remote_errors=failures)
     return _result(result)
 
 

@@ -34,7 +34,7 @@ async def test_delete_conversation_forgets_it_locally_only_by_default(settings: 
         listed = data(await client.call_tool("list_conversations", {}))
         gone = error_text(await client.call_tool("ask_gemini", {"prompt": "Again", "conversation_id": conv}))
         missing = error_text(await client.call_tool("get_interaction", {"interaction_id": first["interaction_id"]}))
-    assert deleted == {"conversation_id": conv, "deleted": True, "remote_deleted": [], "remote_errors": []}
+    assert deleted == {"conversation_id": conv, "remote_deleted": [], "remote_errors": []}
     assert listed == {"conversations": []}
     assert f"Conversation '{conv}' was not found" in gone
     assert f"Interaction '{first['interaction_id']}' was not found" in missing
