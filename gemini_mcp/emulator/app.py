@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 import re
-from typing import Any
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,7 +17,8 @@ from starlette.routing import Route
 from . import control, service
 from .config import Fault
 from .errors import ApiError, invalid_key_details
-from .faults import status_error, take_fault
+from .faults import failure, status_error, take_fault
+from .jsontypes import as_dict
 from .sse import SSE_HEADERS, stream_events
 from .state import Interaction
 from .store import RecordedRequest, Store
@@ -125,7 +126,9 @@ async def dispatch(
             raise ApiError(400, "Invalid JSON payload received. Expected a JSON object.")
         if not isinstance(body, dict):
             raise ApiError(400, "Invalid JSON payload received. Expected a JSON object.")
-        inter = service.create(store, {str(k): v for k, v in body.items()}, match["version"])  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType, reportUnknownArgumentType]
+        failed = failure(fault) if fault is not None and fault.kind == "failed" else None
+        request_body = as_dict(cast(object, body)) or {}
+        inter = service.create(store, request_body, match["version"], failed)
         if body.get("stream") is True:  # pyright: ignore[reportUnknownMemberType]
             return sse_response(inter, 0, fault)
         if not inter.background:

@@ -14,7 +14,18 @@ TEXT_MODELS: frozenset[str] = frozenset(
     }
 )
 IMAGE_MODELS: frozenset[str] = frozenset({"gemini-3-pro-image-preview", "gemini-3.1-flash-image-preview"})
-MODELS: frozenset[str] = TEXT_MODELS | IMAGE_MODELS
+# Speech (TTS) models answer with audio only.
+AUDIO_MODELS: frozenset[str] = frozenset(
+    {"gemini-3.1-flash-tts-preview", "gemini-2.5-flash-preview-tts", "gemini-2.5-pro-preview-tts"}
+)
+MODELS: frozenset[str] = TEXT_MODELS | IMAGE_MODELS | AUDIO_MODELS
+# The prebuilt voices of the speech models (a custom voice is addressed as ``voices/<id>``).
+VOICES: tuple[str, ...] = (
+    "Zephyr", "Puck", "Charon", "Kore", "Fenrir", "Leda", "Orus", "Aoede", "Callirrhoe", "Autonoe",
+    "Enceladus", "Iapetus", "Umbriel", "Algieba", "Despina", "Erinome", "Algenib", "Rasalgethi", "Laomedeia",
+    "Achernar", "Alnilam", "Schedar", "Gacrux", "Pulcherrima", "Achird", "Zubenelgenubi", "Vindemiatrix",
+    "Sadachbia", "Sadaltager", "Sulafat",
+)  # fmt: skip
 AGENTS: frozenset[str] = frozenset(
     {"deep-research-preview-04-2026", "deep-research-max-preview-04-2026", "deep-research-pro-preview-12-2025"}
 )
@@ -47,3 +58,16 @@ def check_agent(agent: str) -> str:
 
 def is_image_model(model: str | None) -> bool:
     return model is not None and model in IMAGE_MODELS
+
+
+def is_audio_model(model: str | None) -> bool:
+    return model is not None and model in AUDIO_MODELS
+
+
+def modalities_of(model: str | None) -> tuple[str, ...]:
+    """The output modalities a model can produce (agents: text)."""
+    if is_audio_model(model):
+        return ("audio",)
+    if is_image_model(model):
+        return ("text", "image")
+    return ("text",)

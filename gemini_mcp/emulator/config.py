@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-FaultKind = Literal["status", "delay", "cut", "error_event", "malformed"]
-FAULT_KINDS: tuple[str, ...] = ("status", "delay", "cut", "error_event", "malformed")
+FaultKind = Literal["status", "delay", "cut", "error_event", "malformed", "failed"]
+FAULT_KINDS: tuple[str, ...] = ("status", "delay", "cut", "error_event", "malformed", "failed")
 
 
 @dataclass
@@ -32,7 +32,11 @@ class EmulatorConfig:
 
 @dataclass
 class Fault:
-    """One injected failure, applied to the next ``count`` matching requests."""
+    """One injected failure, applied to the next ``count`` matching requests.
+
+    ``failed`` applies to creates only: the interaction is accepted (200) and then ends with status
+    ``failed`` and ``errors: [{code: <status name of ``status``>, message}]`` instead of its answer.
+    """
 
     kind: FaultKind = "status"
     method: str | None = None

@@ -6,10 +6,12 @@ import dataclasses
 import re
 
 from .config import Fault
-from .errors import DEFAULT_MESSAGES, ApiError, quota_details
+from .errors import DEFAULT_MESSAGES, STATUS_NAMES, ApiError, quota_details
 from .store import Store
 
 STREAM_ONLY = frozenset({"cut", "error_event"})
+CREATE_ONLY = frozenset({"failed"})
+CREATE_PATH = re.compile(r"/interactions/?$")
 
 
 def add_fault(store: Store, fault: Fault) -> None:
@@ -37,11 +39,19 @@ def take_fault(store: Store, method: str, path: str, *, streaming: bool) -> Faul
                 continue
             if fault.kind in STREAM_ONLY and not streaming:
                 continue
+            if fault.kind in CREATE_ONLY and (method != "POST" or CREATE_PATH.search(path) is None):
+                continue
             fault.count -= 1
             if fault.count <= 0:
                 store.faults.remove(fault)
             return dataclasses.replace(fault, count=1)
     return None
+
+
+def failure(fault: Fault) -> dict[str, str]:
+    """The ``errors[]`` entry of an interaction a ``failed`` fault makes fail."""
+    message = fault.message or DEFAULT_MESSAGES.get(fault.status, "An internal error has occurred.")
+    return {"code": STATUS_NAMES.get(fault.status, "INTERNAL"), "message": message}
 
 
 def status_error(fault: Fault, model: str | None) -> ApiError:

@@ -12,7 +12,8 @@ JsonDict = dict[str, Any]
 
 def usage_for(inter: Interaction, reply: Reply, input_text: str, history_tokens: int) -> JsonDict:
     input_tokens = tokens(input_text) + history_tokens
-    output_tokens = tokens(reply.output_text) + reply.image_tokens
+    media_tokens = reply.image_tokens + reply.audio_tokens
+    output_tokens = tokens(reply.output_text) + media_tokens
     thought_tokens = tokens(reply.thought_text)
     usage: JsonDict = {
         "total_input_tokens": input_tokens,
@@ -22,10 +23,12 @@ def usage_for(inter: Interaction, reply: Reply, input_text: str, history_tokens:
         "total_tool_use_tokens": reply.tool_tokens,
         "total_tokens": input_tokens + output_tokens + thought_tokens + reply.tool_tokens,
         "input_tokens_by_modality": [{"modality": "text", "tokens": input_tokens}],
-        "output_tokens_by_modality": [{"modality": "text", "tokens": output_tokens - reply.image_tokens}],
+        "output_tokens_by_modality": [{"modality": "text", "tokens": output_tokens - media_tokens}],
     }
     if reply.image_tokens:
         usage["output_tokens_by_modality"].append({"modality": "image", "tokens": reply.image_tokens})
+    if reply.audio_tokens:
+        usage["output_tokens_by_modality"].append({"modality": "audio", "tokens": reply.audio_tokens})
     if reply.grounding:
         usage["grounding_tool_count"] = [{"type": k, "count": v} for k, v in reply.grounding.items()]
     return usage
@@ -37,6 +40,8 @@ def _head(inter: Interaction, status: str) -> JsonDict:
         head["model"] = inter.model
     if inter.agent is not None:
         head["agent"] = inter.agent
+    if "service_tier" in inter.request:
+        head["service_tier"] = inter.request["service_tier"]
     head["created"] = iso(inter.created)
     head["updated"] = iso(inter.created)
     return head
@@ -62,6 +67,8 @@ def build_plan(inter: Interaction, reply: Reply, usage: JsonDict, times: list[fl
         plan.append(PlannedEvent(stop if n > 1 else start, {"event_type": "step.stop", "index": index}))
     final = _head(inter, reply.status)
     final["usage"] = usage
+    if reply.errors:
+        final["errors"] = reply.errors
     plan.append(PlannedEvent(end, {"event_type": "interaction.completed", "interaction": final}))
     return plan
 

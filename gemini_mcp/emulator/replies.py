@@ -40,6 +40,8 @@ class Reply:
     tool_tokens: int = 0
     grounding: dict[str, int] = field(default_factory=dict[str, int])
     image_tokens: int = 0
+    audio_tokens: int = 0
+    errors: list[JsonDict] = field(default_factory=list[JsonDict])  # {code, message} when status is failed
 
 
 def tokens(text: str) -> int:

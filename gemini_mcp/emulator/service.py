@@ -11,6 +11,7 @@ from .errors import ApiError
 from .inputs import normalise_input, summarise
 from .state import Interaction, new_interaction_id
 from .store import Store
+from .validation import validate_settings
 
 JsonDict = dict[str, Any]
 
@@ -52,10 +53,12 @@ def validate(body: JsonDict, api_version: str) -> tuple[str | None, str | None]:
         raise ApiError(400, f"Agent {agent_name} requires background=true: agent interactions run in the background.")
     if "input" not in body and body.get("continuation_token") is None:
         raise ApiError(400, "'input' is required.")
+    validate_settings(body, model_name)
     return model_name, agent_name
 
 
-def create(store: Store, body: JsonDict, api_version: str) -> Interaction:
+def create(store: Store, body: JsonDict, api_version: str, failure: JsonDict | None = None) -> Interaction:
+    """A new interaction; ``failure`` (``{code, message}``) makes it end ``failed`` instead of answering."""
     model, agent = validate(body, api_version)
     prev_id = body.get("previous_interaction_id")
     if prev_id is not None and (not isinstance(prev_id, str) or prev_id not in store.interactions):
@@ -75,7 +78,7 @@ def create(store: Store, body: JsonDict, api_version: str) -> Interaction:
         previous_interaction_id=prev_id,
         background=bool(body.get("background")),
     )
-    inter.plan = plan_for(inter, store.chain(inter), turn, store.config)
+    inter.plan = plan_for(inter, store.chain(inter), turn, store.config, failure)
     store.add(inter, stored=body.get("store") is not False)
     return inter
 

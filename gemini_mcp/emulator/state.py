@@ -69,6 +69,7 @@ class Interaction:
     status: str = "in_progress"
     steps: list[JsonDict] = field(default_factory=list[JsonDict])
     usage: JsonDict | None = None
+    errors: list[JsonDict] = field(default_factory=list[JsonDict])
     events: list[JsonDict] = field(default_factory=list[JsonDict])
     updated: float = 0.0
     # Transient: set (and replaced) whenever a new event is emitted; closed when the emulator stops.
@@ -116,6 +117,8 @@ class Interaction:
             self.status = str(inter["status"])
             if "usage" in inter:
                 self.usage = inter["usage"]
+            if "errors" in inter:
+                self.errors = inter["errors"]
         elif kind == "interaction.status_update":
             self.status = str(event["status"])
         elif kind == "step.start":
@@ -163,6 +166,8 @@ class Interaction:
         out["steps"] = self.steps
         if self.usage is not None:
             out["usage"] = self.usage
+        if self.errors:
+            out["errors"] = self.errors
         return out
 
     def to_json(self) -> JsonDict:

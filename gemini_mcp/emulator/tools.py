@@ -1,4 +1,5 @@
-"""Built-in tools (google_search, code_execution, url_context) and declared function tools, as steps."""
+"""Built-in tools (google_search, code_execution, url_context, file_search, mcp_server) and declared function
+tools, as steps."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from .jsontypes import JsonDict, as_dict, dicts
 from .replies import StepSpec
 from .research import sources_for, topic_of
+from .retrieval import Citation, file_search, mcp_server
 from .schema_instance import instance
 
 URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
@@ -35,7 +37,7 @@ class ToolRun:
 
     steps: list[StepSpec] = field(default_factory=list[StepSpec])
     notes: list[str] = field(default_factory=list[str])
-    citations: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])  # (url, title)
+    citations: list[Citation] = field(default_factory=list[Citation])
     counts: dict[str, int] = field(default_factory=dict[str, int])
 
 
@@ -72,7 +74,7 @@ def run_builtin_tools(tools: object, prompt: str, seed: str) -> ToolRun:
         )
         run.steps.append(StepSpec({"type": "google_search_result", "call_id": cid, "result": results}))
         run.notes.append(f"I searched the web for {', '.join(repr(q) for q in queries)}.")
-        run.citations.extend((redirect_link(url), domain_of(url)) for url, _ in found)
+        run.citations.extend(url_citation(redirect_link(url), domain_of(url)) for url, _ in found)
         run.counts["google_search"] = 1
     if "code_execution" in kinds:
         numbers = [int(n) for n in re.findall(r"-?\d+", prompt)] or [1, 2, 3]
@@ -100,9 +102,27 @@ def run_builtin_tools(tools: object, prompt: str, seed: str) -> ToolRun:
                 )
             )
             run.notes.append(f"I read {len(urls)} page{'s' if len(urls) != 1 else ''}: {', '.join(urls)}.")
-            run.citations.extend((u, page_title(u)) for u in urls)
+            run.citations.extend(url_citation(u, page_title(u)) for u in urls)
             run.counts["url_context"] = 1
+    _retrieval_tools(run, tools, prompt, seed)
     return run
+
+
+def _retrieval_tools(run: ToolRun, tools: object, prompt: str, seed: str) -> None:
+    for i, tool in enumerate(dicts(tools)):
+        kind = tool.get("type")
+        if kind not in ("file_search", "mcp_server"):
+            continue
+        action = file_search if kind == "file_search" else mcp_server
+        steps, note, citations = action(tool, prompt, call_id(str(kind), f"{seed}:{i}"))
+        run.steps.extend(steps)
+        run.notes.append(note)
+        run.citations.extend(citations)
+        run.counts[str(kind)] = run.counts.get(str(kind), 0) + 1
+
+
+def url_citation(url: str, title: str) -> Citation:
+    return title, {"type": "url_citation", "url": url, "title": title}
 
 
 def domain_of(url: str) -> str:
@@ -121,15 +141,15 @@ def page_title(url: str) -> str:
     return f"{words.capitalize()} | {host}" if words else host
 
 
-def cite(text: str, citations: list[tuple[str, str]]) -> tuple[str, list[JsonDict]]:
+def cite(text: str, citations: list[Citation]) -> tuple[str, list[JsonDict]]:
     """Append one sentence per citation and annotate it (byte offsets, like the API)."""
     annotations: list[JsonDict] = []
-    for i, (url, title) in enumerate(citations):
-        sentence = f" Source {i + 1}: {title}."
+    for i, (label, annotation) in enumerate(citations):
+        sentence = f" Source {i + 1}: {label}."
         start = len(text.encode("utf-8")) + 1
         text += sentence
         end = len(text.encode("utf-8"))
-        annotations.append({"type": "url_citation", "url": url, "title": title, "start_index": start, "end_index": end})
+        annotations.append({**annotation, "start_index": start, "end_index": end})
     return text, annotations
 
 
@@ -143,12 +163,25 @@ def declared_functions(tools: object) -> list[JsonDict]:
     return [t for t in dicts(tools) if t.get("type") == "function" and isinstance(t.get("name"), str)]
 
 
+def choice_mode(tool_choice: object) -> str:
+    """``auto`` | ``any`` | ``none`` | ``validated`` from a tool_choice string or ``{allowed_tools: {mode}}``."""
+    if isinstance(tool_choice, str):
+        return tool_choice
+    mode = (as_dict((as_dict(tool_choice) or {}).get("allowed_tools")) or {}).get("mode")
+    return mode if isinstance(mode, str) else "auto"
+
+
+def forces_call(tool_choice: object) -> bool:
+    """``any`` / ``validated``: the model must call a function, even right after function results."""
+    return choice_mode(tool_choice) in ("any", "validated")
+
+
 def function_calls(tools: object, tool_choice: object, prompt: str, seed: str) -> FunctionCalls | None:
     """The calls a model makes when functions are declared: the ones named in the prompt, else the first."""
     functions = declared_functions(tools)
-    if not functions or tool_choice == "none":
-        return None
     allowed = as_dict((as_dict(tool_choice) or {}).get("allowed_tools")) or {}
+    if not functions or choice_mode(tool_choice) == "none":
+        return None
     names_allowed = allowed.get("tools")
     if isinstance(names_allowed, list):
         functions = [f for f in functions if f["name"] in names_allowed] or functions
