@@ -49,33 +49,7 @@ def run_builtin_tools(tools: object, prompt: str, seed: str) -> ToolRun:
     run = ToolRun()
     kinds = tool_types(tools)
     if "google_search" in kinds:
-        topic = topic_of(prompt)
-        queries = [topic, f"{topic} latest news"]
-        cid = call_id("search", seed)
-        found = sources_for(topic)[:3]
-        # Like Google: the result (and citation) url is a grounding redirect link and the title is the site's
-        # domain; the emulator also names the real page in target_url so clients can resolve the link.
-        results: list[JsonDict] = [
-            {"title": domain_of(url), "url": redirect_link(url), "target_url": url, "page_title": title}
-            for url, title in found
-        ]
-        results[0]["search_suggestions"] = (
-            '<div class="gs-suggestions">' + "".join(f"<span>{q}</span>" for q in queries) + "</div>"
-        )
-        run.steps.append(
-            StepSpec(
-                {
-                    "type": "google_search_call",
-                    "id": cid,
-                    "arguments": {"queries": queries},
-                    "search_type": "web_search",
-                }
-            )
-        )
-        run.steps.append(StepSpec({"type": "google_search_result", "call_id": cid, "result": results}))
-        run.notes.append(f"I searched the web for {', '.join(repr(q) for q in queries)}.")
-        run.citations.extend(url_citation(redirect_link(url), domain_of(url)) for url, _ in found)
-        run.counts["google_search"] = 1
+        _google_search(run, prompt, seed)
     if "code_execution" in kinds:
         numbers = [int(n) for n in re.findall(r"-?\d+", prompt)] or [1, 2, 3]
         code = f"numbers = {numbers!r}\nprint(sum(numbers))\n"
@@ -106,6 +80,36 @@ def run_builtin_tools(tools: object, prompt: str, seed: str) -> ToolRun:
             run.counts["url_context"] = 1
     _retrieval_tools(run, tools, prompt, seed)
     return run
+
+
+def _google_search(run: ToolRun, prompt: str, seed: str) -> None:
+    topic = topic_of(prompt)
+    queries = [topic, f"{topic} latest news"]
+    cid = call_id("search", seed)
+    found = sources_for(topic)[:3]
+    # Like Google: the result (and citation) url is a grounding redirect link and the title is the site's
+    # domain; the emulator also names the real page in target_url so clients can resolve the link.
+    results: list[JsonDict] = [
+        {"title": domain_of(url), "url": redirect_link(url), "target_url": url, "page_title": title}
+        for url, title in found
+    ]
+    results[0]["search_suggestions"] = (
+        '<div class="gs-suggestions">' + "".join(f"<span>{q}</span>" for q in queries) + "</div>"
+    )
+    run.steps.append(
+        StepSpec(
+            {
+                "type": "google_search_call",
+                "id": cid,
+                "arguments": {"queries": queries},
+                "search_type": "web_search",
+            }
+        )
+    )
+    run.steps.append(StepSpec({"type": "google_search_result", "call_id": cid, "result": results}))
+    run.notes.append(f"I searched the web for {', '.join(repr(q) for q in queries)}.")
+    run.citations.extend(url_citation(redirect_link(url), domain_of(url)) for url, _ in found)
+    run.counts["google_search"] = 1
 
 
 def _retrieval_tools(run: ToolRun, tools: object, prompt: str, seed: str) -> None:
