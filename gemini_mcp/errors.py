@@ -81,10 +81,6 @@ class AccessDeniedError(GeminiMcpError):
     """The API key was rejected."""
 
 
-#: The old name, until `gemini_mcp.gemini` says `AccessDeniedError`.
-PermissionError_ = AccessDeniedError
-
-
 class UpstreamError(GeminiMcpError):
     """Gemini is unavailable or failed."""
 

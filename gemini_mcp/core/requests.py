@@ -1,5 +1,6 @@
-"""Building the create request of one model turn from the merged `TurnConfig` and the per-turn `TurnInputs`:
-generation settings, tool objects (built-in tools, File Search, MCP servers, functions), structured output,
+"""Building the create request of one model turn from the merged `TurnConfig` and this turn's `TurnInputs`.
+
+It covers generation settings, tool objects (built-in tools, File Search, MCP servers, functions), structured output,
 function-result steps and files. `conversations.py` keeps the chain and calls these. Knows nothing about MCP.
 """
 

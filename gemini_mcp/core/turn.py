@@ -1,6 +1,7 @@
-"""What one turn asks for: `TurnConfig` (the settings a conversation remembers), `TurnInputs` (this turn only)
-and the argument shapes the tools advertise (`FunctionDeclaration`, `FunctionResult`, `McpServer`).
+"""What one turn asks for: the remembered `TurnConfig`, this turn's `TurnInputs`, the tools' argument shapes.
 
+`TurnConfig` is the settings a conversation remembers; `TurnInputs` is used by this turn only; the argument
+shapes the tools advertise are `FunctionDeclaration`, `FunctionResult` and `McpServer`.
 `core/requests.py` turns these into the create request. Knows nothing about MCP.
 """
 
