@@ -11,7 +11,7 @@ from gemini_mcp.core.results import AskResult, Citation, FunctionCall, Usage
 from gemini_mcp.core.turn import TurnInputs
 from gemini_mcp.gemini.jsonwalk import as_dict
 from gemini_mcp.gemini.port import InteractionData
-from gemini_mcp.store.sqlite import Conversation
+from gemini_mcp.store.port import Conversation
 
 
 def shorten(text: str, limit: int = 80) -> str:
