@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import socket
 import subprocess
-import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +19,11 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.harness.processes import run_to_end
+from tests.harness.settings import REPO, clean_env
+
 NODE_TOOLS_ENV = "GEMINI_MCP_NODE_TOOLS"
 INSTALL_HINT = "run `bash .ci/install-node-tools` (installs them into .ci/node)"
-SERVER_START_TIMEOUT = 60.0
 
 
 def pyproject() -> dict[str, Any]:
@@ -69,65 +67,10 @@ class NodeTools:
         env = dict(env or os.environ)
         env["PATH"] = f"{self.node.parent}{os.pathsep}{env.get('PATH', '')}"
         env.setdefault("NO_COLOR", "1")
-        return subprocess.run(
-            [str(self.node), str(self.script(package, command)), *args],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=timeout,
-            env=env,
-            check=False,
-            cwd=self.prefix,
-        )
+        argv = [str(self.node), str(self.script(package, command)), *args]
+        return run_to_end(argv, cwd=self.prefix, env=env, timeout=timeout)
 
 
 def server_env(data_dir: Path) -> dict[str, str]:
-    """The environment a client would give the server: no key, no stray GEMINI_MCP_* settings, own data dir."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.upper().startswith("GEMINI_MCP_") and key.upper() not in {"GEMINI_API_KEY", "GOOGLE_API_KEY"}
-    }
-    env["GEMINI_MCP_DATA_DIR"] = str(data_dir)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-URL_LINE = re.compile(r"Serving MCP over Streamable HTTP at (http://\S+/mcp)")
-
-
-@dataclass
-class HttpServer:
-    url: str
-    process: subprocess.Popen[str]
-    log: list[str]
-    reader: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self.url.rsplit(":", 1)[1].split("/", 1)[0])
-
-
-def wait_listening(port: int, process: subprocess.Popen[str]) -> None:
-    """The server announced its bound socket; wait (bounded) until it accepts connections."""
-    gave_up = threading.Event()
-    timer = threading.Timer(SERVER_START_TIMEOUT, gave_up.set)
-    timer.start()
-    try:
-        while not gave_up.is_set():
-            if process.poll() is not None:
-                raise AssertionError(f"server exited with {process.returncode} before listening")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return
-            except OSError:
-                gave_up.wait(0.05)
-        raise AssertionError(f"server did not listen on port {port} within {SERVER_START_TIMEOUT:.0f} s")
-    finally:
-        timer.cancel()
+    """The environment a client would give the server: no key, no stray GEMINI_*/GOOGLE_* settings, own data dir."""
+    return clean_env(GEMINI_MCP_DATA_DIR=str(data_dir))

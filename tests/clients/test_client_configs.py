@@ -22,6 +22,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from gemini_mcp.emulator import EmulatorConfig, EmulatorThread
+from tests.harness.clients import remember_a_name
 
 from .helpers import REPO
 
@@ -88,12 +89,5 @@ async def test_a_config_without_key_but_with_emulator_flag_works_offline(tmp_pat
     )
     with anyio.fail_after(90):
         async with Client(params, mode="legacy") as client:
-            first = await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."})
-            assert first.structured_content is not None
-            conversation = first.structured_content["conversation_id"]
-            second = await client.call_tool(
-                "ask_gemini", {"prompt": "What is my name?", "conversation_id": conversation}
-            )
-    assert not second.is_error, second
-    assert second.structured_content is not None
-    assert "Phil" in second.structured_content["text"]
+            _, second = await remember_a_name(client)
+    assert "Phil" in second["text"]

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-from .helpers import HttpServer, NodeTools
+from tests.harness.processes import HttpServer
+
+from .helpers import NodeTools
 
 CONFORMANCE = ("@modelcontextprotocol/conformance", "conformance")
 SCENARIOS = [

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from gemini_mcp.emulator import EmulatorConfig, EmulatorThread
+from tests.harness.ports import free_port
+from tests.harness.processes import run_cli
 
-from .helpers import free_port, server_env
+from .helpers import server_env
 
 SECRET_KEY = "sk-demo-SECRET-51c0de"
 PROGRESS = re.compile(r"^ {3}\[#+ *\] +\d+\.\d s  (.*)$")
 
 
 def demo(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gemini_mcp", "demo", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=170,
-        env=env or server_env(tmp_path / "data"),
-        cwd=tmp_path,
-        check=False,
-    )
+    return run_cli(tmp_path, env or server_env(tmp_path / "data"), "demo", *args, timeout=170)
 
 
 def steps(output: str) -> dict[str, list[str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -12,23 +11,16 @@ from gemini_mcp import __version__
 from gemini_mcp.cli.doctor import setting_lines
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator import EmulatorConfig, EmulatorThread
+from tests.harness.ports import free_port
+from tests.harness.processes import run_cli
 
-from .helpers import free_port, server_env
+from .helpers import server_env
 
 SECRET_KEY = "sk-doctor-SECRET-7f3a9c"
 
 
 def check(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gemini_mcp", "check", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=150,
-        env=env or server_env(tmp_path / "data"),
-        cwd=tmp_path,
-        check=False,
-    )
+    return run_cli(tmp_path, env or server_env(tmp_path / "data"), "check", *args, timeout=150)
 
 
 def line_for(output: str, setting: str) -> str:

@@ -7,18 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.harness.clients import TOOL_NAMES
+
 from .helpers import NodeTools, server_env
 
 INSPECTOR = ("@modelcontextprotocol/inspector", "mcp-inspector")
-TOOLS = {
-    "ask_gemini",
-    "start_deep_research",
-    "get_interaction",
-    "cancel_interaction",
-    "list_interactions",
-    "list_conversations",
-    "delete_conversation",
-}
+TOOLS = set(TOOL_NAMES)
 
 
 def inspector(node_tools: NodeTools, env: dict[str, str], *args: str) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from tests.harness.clients import remember_a_name
+
 from .helpers import REPO, pyproject, server_env
 
 
@@ -58,16 +60,8 @@ async def test_wheel_installs_in_a_fresh_venv_and_answers_an_mcp_client_over_std
             assert client.server_info.version == version
             tools = {tool.name for tool in (await client.list_tools()).tools}
             assert {"ask_gemini", "start_deep_research", "get_interaction"} <= tools
-            first = await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."})
-            assert not first.is_error, first
-            assert first.structured_content is not None
-            conversation = first.structured_content["conversation_id"]
-            second = await client.call_tool(
-                "ask_gemini", {"prompt": "What is my name?", "conversation_id": conversation}
-            )
-            assert not second.is_error, second
-            assert second.structured_content is not None
-            assert "Phil" in second.structured_content["text"]
+            _, second = await remember_a_name(client)
+            assert "Phil" in second["text"]
 
     # The doctor ships in the wheel too, and passes on the emulator.
     doctor = subprocess.run(

@@ -8,8 +8,7 @@ import pytest
 
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator.server import Emulator
-
-from .harness import make_settings
+from tests.harness.settings import make_settings
 
 
 @pytest.fixture

@@ -1,26 +1,13 @@
-"""Helpers for the issue-4 feature tests: settings on the emulator, an in-memory client, result readers."""
+"""The feature suite's names for the shared harness (tests/harness), and one reader of its own: user_content."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from gemini_mcp.config import Settings
-from tests.server.harness import creates, data, error_text, open_client, text
+from tests.harness.clients import creates, data, error_text, open_client, text
+from tests.harness.settings import make_settings
 
-__all__ = ["creates", "data", "error_text", "open_client", "text"]
-
-
-def make_settings(data_dir: Path, base_url: str | None, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "api_key": "test-key",
-        "base_url": base_url,
-        "data_dir": data_dir,
-        "max_retries": 0,
-        "request_timeout": 20.0,
-        **overrides,
-    }
-    return Settings.model_validate(values)
+__all__ = ["creates", "data", "error_text", "make_settings", "open_client", "text", "user_content"]
 
 
 def user_content(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,64 +1,47 @@
-"""Reliability harness: a server on the emulator, leak counters, TCP state from /proc, subprocess servers."""
+"""What only the reliability suite needs: its server settings and environment, leak counters, bounded waits.
+
+Servers, clients, ports and TCP state come from the shared harness (tests/harness).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import os
-import sys
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import anyio
-from anyio.abc import Process
 from mcp import Client
-from mcp.types import CallToolResult, TextContent
 from pydantic import SecretStr
 
 from gemini_mcp.config import Settings
-from gemini_mcp.server.app import build_server
-from tests.security.harness import Mode, free_port, http_client, serve_app
+from tests.harness.clients import Mode, open_client
+from tests.harness.ports import client_connections
+from tests.harness.settings import clean_env, make_settings, with_repo_on_path
 
-__all__ = ["Mode", "free_port", "http_client", "serve_app"]
-
-REPO = Path(__file__).resolve().parents[2]
 API_KEY = "test-key-reliability"
 
 
 def server_settings(base_url: str, data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "api_key": SecretStr(API_KEY),
-        "base_url": base_url,
-        "data_dir": data_dir,
-        "max_retries": 1,
-        "request_timeout": 20.0,
-        "file_roots": [data_dir],
-    }
-    values.update(overrides)
-    return Settings.model_validate(values)
+    """Settings on the emulator with one retry and `data_dir` as the only file root."""
+    values: dict[str, Any] = {"api_key": SecretStr(API_KEY), "max_retries": 1, "file_roots": [data_dir], **overrides}
+    return make_settings(data_dir, base_url, **values)
 
 
 @asynccontextmanager
-async def memory_client(settings: Settings, mode: Literal["legacy", "auto"] = "auto") -> AsyncGenerator[Client]:
-    """An in-memory MCP client on a fresh server (its lifespan runs for the connection).
-
-    Use mode="legacy" when the server must see a progress token: the in-process "auto" mode hands the
-    progress callback to the dispatcher and sends no token, so the server does not stream.
-    """
-    async with Client(build_server(settings), mode=mode) as client:
+async def memory_client(settings: Settings, mode: Mode = "auto") -> AsyncGenerator[Client]:
+    """The shared in-memory client, with server exceptions reported as results, not raised in the test."""
+    async with open_client(settings, mode, raise_exceptions=False) as client:
         yield client
 
 
-def text(result: CallToolResult) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
-
-
-def structured(result: CallToolResult) -> dict[str, Any]:
-    assert result.structured_content is not None, text(result)
-    return result.structured_content
+def subprocess_env(base_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a server child on the emulator at `base_url` (one retry), this checkout importable."""
+    values = {"GEMINI_API_KEY": API_KEY, "GEMINI_MCP_BASE_URL": base_url, "GEMINI_MCP_MAX_RETRIES": "1", **extra}
+    return with_repo_on_path(clean_env(**values))
 
 
 # ----------------------------------------------------------------------------- leak counters
@@ -95,50 +78,6 @@ def is_emulator_task(task: asyncio.Task[Any]) -> bool:
     return module.startswith(("uvicorn.", "gemini_mcp.emulator"))
 
 
-_TCP_STATES = {
-    "01": "ESTABLISHED",
-    "02": "SYN_SENT",
-    "03": "SYN_RECV",
-    "04": "FIN_WAIT1",
-    "05": "FIN_WAIT2",
-    "06": "TIME_WAIT",
-    "07": "CLOSE",
-    "08": "CLOSE_WAIT",
-    "09": "LAST_ACK",
-    "0A": "LISTEN",
-    "0B": "CLOSING",
-}
-
-
-@dataclass(frozen=True)
-class TcpConn:
-    local_port: int
-    remote_port: int
-    state: str
-
-
-def tcp_connections(port: int) -> list[TcpConn]:
-    """Every TCP socket on this machine with ``port`` at one end (from /proc/net/tcp{,6})."""
-    found: list[TcpConn] = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text(encoding="utf-8").splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            local, remote, state = fields[1], fields[2], fields[3]
-            lport, rport = int(local.rsplit(":", 1)[1], 16), int(remote.rsplit(":", 1)[1], 16)
-            if port in (lport, rport):
-                found.append(TcpConn(lport, rport, _TCP_STATES.get(state, state)))
-    return found
-
-
-def client_connections(port: int) -> list[TcpConn]:
-    """The client ends of open (ESTABLISHED) connections to a server listening on ``port``."""
-    return [c for c in tcp_connections(port) if c.remote_port == port and c.state == "ESTABLISHED"]
-
-
 class LeakCheck:
     """Snapshot tasks, fds and client connections to the emulator; compare after the work settled."""
 
@@ -173,47 +112,3 @@ async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, what: s
     with anyio.fail_after(timeout):
         while not predicate():
             await anyio.sleep(0.02)
-
-
-# ----------------------------------------------------------------------------- subprocess servers
-
-
-def subprocess_env(base_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "GOOGLE_"))}
-    env.update(
-        {
-            "GEMINI_API_KEY": API_KEY,
-            "GEMINI_MCP_BASE_URL": base_url,
-            "GEMINI_MCP_DATA_DIR": str(data_dir),
-            "GEMINI_MCP_MAX_RETRIES": "1",
-            "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(extra)
-    return env
-
-
-@asynccontextmanager
-async def http_server_process(env: dict[str, str], port: int, log: Path) -> AsyncGenerator[Process]:
-    """``python -m gemini_mcp --transport http --port PORT`` as a child process; stderr goes to ``log``."""
-    cmd = [sys.executable, "-m", "gemini_mcp", "--transport", "http", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("ab") as err:
-        process = await anyio.open_process(cmd, env=env, cwd=str(env["GEMINI_MCP_DATA_DIR"]), stdout=err, stderr=err)
-    try:
-        with anyio.fail_after(30):
-            while not client_connections_possible(port):
-                if process.returncode is not None:
-                    raise RuntimeError(f"server exited with {process.returncode}: {log.read_text(encoding='utf-8')}")
-                await anyio.sleep(0.05)
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        with anyio.CancelScope(shield=True), anyio.move_on_after(10):
-            await process.wait()
-        await process.aclose()
-
-
-def client_connections_possible(port: int) -> bool:
-    return any(c.local_port == port and c.state == "LISTEN" for c in tcp_connections(port))

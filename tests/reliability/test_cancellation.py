@@ -17,8 +17,11 @@ from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
 from gemini_mcp.emulator.server import Emulator
 from gemini_mcp.server.app import build_server
 from gemini_mcp.server.http import build_http_app
+from tests.harness.clients import http_client, structured, text
+from tests.harness.ports import tcp_connections
+from tests.harness.servers import serve_app
 
-from .harness import LeakCheck, http_client, serve_app, server_settings, structured, tcp_connections, text, wait_for
+from .harness import LeakCheck, server_settings, wait_for
 
 Transport = Literal["memory-auto", "memory-legacy", "http-legacy", "http-auto"]
 UPSTREAM_DELAY = 30.0  # the emulator would answer only after this; the test must see the request closed long before

@@ -20,17 +20,18 @@ from mcp import Client
 
 from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
 from gemini_mcp.emulator.server import Emulator
+from tests.harness.clients import http_client, structured, text
+from tests.harness.processes import http_server_process
 
-from .harness import free_port, http_client, http_server_process, structured, subprocess_env, text, wait_for
+from .harness import subprocess_env, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX")]
 
 
 @asynccontextmanager
-async def server(emu: Emulator, data_dir: Path, log: Path) -> AsyncGenerator[tuple[Process, str]]:
-    port = free_port()
-    async with http_server_process(subprocess_env(emu.base_url, data_dir), port, log) as process:
-        yield process, f"http://127.0.0.1:{port}"
+async def server(emu: Emulator, data_dir: Path) -> AsyncGenerator[tuple[Process, str]]:
+    async with http_server_process(data_dir, subprocess_env(emu.base_url)) as child:
+        yield child.process, child.base_url
 
 
 async def call(client: Client, tool: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -65,10 +66,10 @@ async def call_until_killed(url: str, tool: str, args: dict[str, Any]) -> None:
 
 
 async def test_sigkill_during_deep_research_loses_nothing_and_the_job_is_followed_again(tmp_path: Path) -> None:
-    data, log = tmp_path / "data", tmp_path / "server.log"
+    data = tmp_path / "data"
     data.mkdir()
     async with running_emulator(EmulatorConfig(research_seconds=4.0, research_steps=8)) as emu:
-        async with server(emu, data, log) as (process, url):
+        async with server(emu, data) as (process, url):
             async with http_client(url) as client:
                 chat = await call(client, "ask_gemini", {"prompt": "Hi, my name is Phil."})
                 job = await call(client, "start_deep_research", {"query": "the history of SQLite's WAL mode"})
@@ -82,7 +83,7 @@ async def test_sigkill_during_deep_research_loses_nothing_and_the_job_is_followe
         assert integrity(data / "gemini-mcp.sqlite3") == "ok"
         gets_before_restart = len(emu.requests)
 
-        async with server(emu, data, log) as (_, url), http_client(url) as client:
+        async with server(emu, data) as (_, url), http_client(url) as client:
             # The restarted server resumes the job by itself, before anyone asks about it.
             await wait_for(
                 lambda: any(r.path.endswith(interaction_id) for r in emu.requests[gets_before_restart:]),
@@ -115,10 +116,10 @@ async def test_sigkill_during_deep_research_loses_nothing_and_the_job_is_followe
 
 
 async def test_sigkill_during_a_conversation_turn_keeps_the_earlier_turns(tmp_path: Path) -> None:
-    data, log = tmp_path / "data", tmp_path / "server.log"
+    data = tmp_path / "data"
     data.mkdir()
     async with running_emulator(EmulatorConfig()) as emu:
-        async with server(emu, data, log) as (process, url):
+        async with server(emu, data) as (process, url):
             async with http_client(url) as client:
                 first = await call(client, "ask_gemini", {"prompt": "Hi, my name is Phil."})
             conversation = first["conversation_id"]
@@ -137,7 +138,7 @@ async def test_sigkill_during_a_conversation_turn_keeps_the_earlier_turns(tmp_pa
 
         assert integrity(data / "gemini-mcp.sqlite3") == "ok"
 
-        async with server(emu, data, log) as (_, url), http_client(url) as client:
+        async with server(emu, data) as (_, url), http_client(url) as client:
             listed = {c["conversation_id"]: c for c in (await call(client, "list_conversations", {}))["conversations"]}
             assert listed[conversation]["turns"] == 1  # the unfinished turn was never recorded; the first one was
             again = await call(client, "ask_gemini", {"prompt": "What is my name?", "conversation_id": conversation})

@@ -17,8 +17,10 @@ from mcp import Client
 
 from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
 from gemini_mcp.emulator.server import Emulator
+from tests.harness.clients import structured, text
+from tests.harness.ports import free_port
 
-from .harness import LeakCheck, free_port, memory_client, server_settings, structured, text
+from .harness import LeakCheck, memory_client, server_settings
 
 #: Every tool call in this file must return within this many seconds (the slowest case waits out a 1 s retry).
 BOUND = 20.0

@@ -11,18 +11,11 @@ import pytest
 from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
 from gemini_mcp.server.app import build_server
 from gemini_mcp.server.http import build_http_app
+from tests.harness.clients import Mode, http_client, structured, text
+from tests.harness.ports import client_connections
+from tests.harness.servers import serve_app
 
-from .harness import (
-    LeakCheck,
-    Mode,
-    client_connections,
-    http_client,
-    memory_client,
-    serve_app,
-    server_settings,
-    structured,
-    text,
-)
+from .harness import LeakCheck, memory_client, server_settings
 
 ROUNDS = 60
 FAULTS: list[Fault | None] = [

@@ -28,6 +28,7 @@ from pydantic import SecretStr
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.server.app import build_server
+from tests.harness.clients import TOOL_NAMES
 
 EXAMPLES = 300  # per tool; 7+ tools -> thousands of inputs in a few tens of seconds
 CALL_BOUND = 30.0
@@ -157,15 +158,6 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Generator[Session]:
     print(f"\nfuzzed tool calls: {sum(OUTCOMES.values())} {dict(sorted(OUTCOMES.items()))}")  # shown with -s
 
 
-TOOL_NAMES = [
-    "ask_gemini",
-    "start_deep_research",
-    "get_interaction",
-    "cancel_interaction",
-    "list_interactions",
-    "list_conversations",
-    "delete_conversation",
-]
 OUTCOMES: Counter[str] = Counter()
 
 

@@ -15,8 +15,8 @@ from pydantic import SecretStr
 from gemini_mcp.config import Settings
 from gemini_mcp.server.auth import TokenConfigError
 from gemini_mcp.server.http import DEFAULT_MAX_BODY_BYTES, HttpConfigError, build_http_app, check_bind, is_loopback
-
-from .harness import Mode, http_client, serve_app
+from tests.harness.clients import Mode, http_client
+from tests.harness.servers import serve_app
 
 ALICE = "alice-secret-token-4f9a2c77"
 BOB = "bob-secret-token-0b1e88d3aa"

@@ -21,8 +21,8 @@ from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
 from gemini_mcp.server.app import build_server
 from gemini_mcp.server.http import build_http_app
-
-from .harness import Mode, http_client, serve_app
+from tests.harness.clients import Mode, http_client
+from tests.harness.servers import serve_app
 
 ALICE = "alice-team-token-9f8e7d6c5b"
 BOB = "bob-team-token-0a1b2c3d4e5f"

@@ -16,8 +16,8 @@ from pydantic import SecretStr
 from gemini_mcp.config import Settings
 from gemini_mcp.server.app import build_server
 from gemini_mcp.server.http import build_http_app
-
-from .harness import http_client, serve_app
+from tests.harness.clients import http_client
+from tests.harness.servers import serve_app
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "garbage-test-token-1234567890"

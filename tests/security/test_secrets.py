@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,15 +25,16 @@ from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
 from gemini_mcp.emulator.server import Emulator
 from gemini_mcp.server.app import build_server
 from gemini_mcp.server.http import build_http_app
-
-from .harness import free_port, http_client, serve_app
+from tests.harness.clients import http_client
+from tests.harness.processes import http_server_process, run_cli
+from tests.harness.servers import serve_app
+from tests.harness.settings import clean_env, with_repo_on_path
 
 KEY = "AIzaSyLEAKCANARY-key-7c1d2e3f4a5b6c7d"
 TOKEN = "LEAKCANARY-token-0a9b8c7d6e5f4a3b2c"
 SECRETS = (KEY, TOKEN)
 # Fragments too: a leak may be a prefix or a suffix (e.g. "key ...7c1d2e3f4a5b6c7d").
 FRAGMENTS = (KEY[:20], KEY[-12:], TOKEN[:16], TOKEN[-12:])
-REPO = Path(__file__).resolve().parents[2]
 
 
 def assert_clean(where: str, blob: str) -> None:
@@ -182,20 +181,17 @@ async def test_in_process_http_server_leaks_no_secret(
 
 
 def subprocess_env(base_url: str, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "GOOGLE_"))}
-    env.update(
-        {
-            "GEMINI_API_KEY": KEY,
-            "GEMINI_MCP_BASE_URL": base_url,
-            "GEMINI_MCP_DATA_DIR": str(data_dir),
-            "GEMINI_MCP_FILE_ROOTS": str(data_dir),
-            "GEMINI_MCP_LOG_LEVEL": "DEBUG",
-            "GEMINI_MCP_MAX_RETRIES": "1",
-            "GEMINI_MCP_REQUEST_TIMEOUT": "1",
-            "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
-        }
+    return with_repo_on_path(
+        clean_env(
+            GEMINI_API_KEY=KEY,
+            GEMINI_MCP_BASE_URL=base_url,
+            GEMINI_MCP_DATA_DIR=str(data_dir),
+            GEMINI_MCP_FILE_ROOTS=str(data_dir),
+            GEMINI_MCP_LOG_LEVEL="DEBUG",
+            GEMINI_MCP_MAX_RETRIES="1",
+            GEMINI_MCP_REQUEST_TIMEOUT="1",
+        )
     )
-    return env
 
 
 @pytest.mark.slow
@@ -220,39 +216,18 @@ async def test_stdio_server_process_leaks_no_secret(tmp_path: Path) -> None:
 @pytest.mark.slow
 async def test_http_server_process_at_debug_leaks_no_secret(tmp_path: Path) -> None:
     seen: list[str] = []
-    port = free_port()
-    log = tmp_path / "server.log"
     async with running_emulator(EmulatorConfig(api_key=KEY, research_seconds=0.5)) as emu:
         env = {**subprocess_env(emu.base_url, tmp_path), "GEMINI_MCP_HTTP_TOKENS": f"alice:{TOKEN}"}
-        cmd = [sys.executable, "-m", "gemini_mcp", "--transport", "http", "--port", str(port)]
-        with log.open("wb") as sink:
-            process = await anyio.open_process(cmd, env=env, cwd=str(tmp_path), stdout=sink, stderr=sink)
-        try:
-            url = f"http://127.0.0.1:{port}"
+        async with http_server_process(tmp_path / "data", env, graceful=True) as server:
             async with httpx2.AsyncClient() as h:
-                with anyio.fail_after(30):
-                    while True:
-                        try:
-                            await h.get(f"{url}/healthz")
-                            break
-                        except httpx2.TransportError:
-                            assert process.returncode is None, log.read_text(encoding="utf-8")
-                            await anyio.sleep(0.05)
-                r = await h.post(f"{url}/mcp", json={}, headers={"Authorization": f"Bearer {TOKEN}0"})
+                r = await h.post(server.url, json={}, headers={"Authorization": f"Bearer {TOKEN}0"})
                 seen.append(r.text)
-            async with http_client(url, TOKEN) as client:
+            async with http_client(server.base_url, TOKEN) as client:
                 await exercise_every_tool(client, emu, seen, tmp_path)
-        finally:
-            process.terminate()
-            with anyio.move_on_after(10):
-                await process.wait()
-            if process.returncode is None:
-                process.kill()
-            await process.aclose()
     assert any("Phil" in s for s in seen)
     for i, blob in enumerate(seen):
         assert_clean(f"http result #{i}", blob)
-    logged = log.read_text(encoding="utf-8")
+    logged = server.output
     assert "DEBUG" in logged  # the log level really was DEBUG
     assert_clean("http server output", logged)
 
@@ -261,16 +236,7 @@ async def test_http_server_process_at_debug_leaks_no_secret(tmp_path: Path) -> N
 def test_doctor_output_masks_the_key(tmp_path: Path) -> None:
     env = subprocess_env("http://127.0.0.1:9", tmp_path)
     env["GEMINI_MCP_HTTP_TOKENS"] = f"alice:{TOKEN}"
-    done = subprocess.run(
-        [sys.executable, "-m", "gemini_mcp", "check", "--emulator", "--timeout", "60"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
+    done = run_cli(tmp_path, env, "check", "--emulator", "--timeout", "60", timeout=120)
     assert "api_key" in done.stdout + done.stderr  # it did print the settings table
     assert_clean("gemini-mcp check stdout", done.stdout)
     assert_clean("gemini-mcp check stderr", done.stderr)

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
-import uvicorn
 from mcp.client import Client
 
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator.server import Emulator
-from gemini_mcp.server.app import build_server
-from gemini_mcp.server.http import build_http_app
-
-from .harness import creates, data, http_server_process, server_env, stdio_params
-
-
-async def name_example(client: Client) -> tuple[dict[str, object], dict[str, object]]:
-    first = data(await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."}))
-    second = data(
-        await client.call_tool(
-            "ask_gemini", {"prompt": "What is my name?", "conversation_id": first["conversation_id"]}
-        )
-    )
-    return first, second
+from tests.harness.clients import TOOL_NAMES, creates, data, remember_a_name
+from tests.harness.processes import http_server_process, stdio_params
+from tests.harness.servers import serve_http
+from tests.harness.settings import server_env
 
 
 async def test_stdio_subprocess_lists_tools_keeps_the_conversation_and_follows_research(
@@ -43,7 +29,7 @@ async def test_stdio_subprocess_lists_tools_keeps_the_conversation_and_follows_r
     with anyio.fail_after(90):
         async with Client(params) as client:
             tools = await client.list_tools()
-            first, second = await name_example(client)
+            first, second = await remember_a_name(client)
             iid = data(await client.call_tool("start_deep_research", {"query": "Lakes"}))["interaction_id"]
             done = data(
                 await client.call_tool(
@@ -52,35 +38,10 @@ async def test_stdio_subprocess_lists_tools_keeps_the_conversation_and_follows_r
             )
     assert done["status"] == "completed"
     assert updates
-    assert {t.name for t in tools.tools} == {
-        "ask_gemini",
-        "start_deep_research",
-        "get_interaction",
-        "cancel_interaction",
-        "list_interactions",
-        "list_conversations",
-        "delete_conversation",
-    }
+    assert {t.name for t in tools.tools} == set(TOOL_NAMES)
     assert "Phil" in str(second["text"])
     assert creates(emulator)[1]["previous_interaction_id"] == first["interaction_id"]
     assert (tmp_path / "data" / "gemini-mcp.sqlite3").is_file()
-
-
-@asynccontextmanager
-async def serve_http(settings: Settings) -> AsyncIterator[str]:
-    """The production HTTP app (build_http_app) under uvicorn in this event loop, on a free port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(build_http_app(settings, build_server(settings)), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    async with anyio.create_task_group() as task_group:
-        task_group.start_soon(server.serve, [sock])
-        try:
-            yield f"http://127.0.0.1:{port}/mcp"
-        finally:
-            server.should_exit = True
 
 
 async def test_streamable_http_name_example_and_research_with_progress(settings: Settings, emulator: Emulator) -> None:
@@ -91,7 +52,7 @@ async def test_streamable_http_name_example_and_research_with_progress(settings:
 
     with anyio.fail_after(90):
         async with serve_http(settings) as url, Client(url) as client:
-            first, second = await name_example(client)
+            first, second = await remember_a_name(client)
             iid = data(await client.call_tool("start_deep_research", {"query": "Rivers"}))["interaction_id"]
             done = data(
                 await client.call_tool(
@@ -109,7 +70,7 @@ async def test_embedded_emulator_needs_no_key_and_keeps_its_state_in_the_data_di
     params = stdio_params(tmp_path / "data", env, "--emulator", "auto")
     with anyio.fail_after(90):
         async with Client(params) as client:
-            first, second = await name_example(client)
+            first, second = await remember_a_name(client)
     assert "Phil" in str(second["text"])
     assert first["conversation_id"] == second["conversation_id"]
     assert (tmp_path / "data" / "emulator" / "emulator.sqlite3").is_file()
