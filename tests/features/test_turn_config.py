@@ -1,11 +1,20 @@
-"""TurnConfig: what earlier releases stored loads unchanged, merge rules, generation settings, redaction."""
+"""TurnConfig: what earlier releases stored loads (and a stored conversation continues), merge rules,
+generation settings, redaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mcp.client import Client
+
+from gemini_mcp.config import Settings
 from gemini_mcp.core.requests import generation_config
 from gemini_mcp.core.turn import TurnConfig
+from gemini_mcp.emulator.server import Emulator
+from gemini_mcp.server.app import build_server
+from gemini_mcp.store.sqlite import SQLiteStore
+
+from .harness import creates, data
 
 #: A conversation's config exactly as the dict-based releases wrote it to the store.
 STORED_BEFORE: dict[str, Any] = {
@@ -63,3 +72,38 @@ def test_redacted_hides_mcp_server_header_values() -> None:
     assert shown["mcp_servers"][0]["headers"] == {"Authorization": "***"}
     assert "Bearer x" not in repr(shown)
     assert shown["tools"] == ["google_search"]
+
+
+async def test_a_conversation_stored_by_an_earlier_release_continues_with_its_settings(
+    settings: Settings, emulator: Emulator
+) -> None:
+    store = await SQLiteStore.open(settings.db_path)
+    try:
+        async with Client(build_server(settings, store=store), mode="legacy") as client:
+            first = data(await client.call_tool("ask_gemini", {"prompt": "Hello."}))
+            conversation = await store.get_conversation("local", first["conversation_id"])
+            assert conversation is not None
+            conversation.config = {k: v for k, v in STORED_BEFORE.items() if k not in ("store", "mcp_servers")}
+            await store.save_conversation(conversation)
+            again = data(
+                await client.call_tool(
+                    "ask_gemini", {"prompt": "And now?", "conversation_id": first["conversation_id"]}
+                )
+            )
+        remembered = await store.get_conversation("local", first["conversation_id"])
+    finally:
+        await store.close()
+    body = creates(emulator)[1]
+    assert again["conversation_id"] == first["conversation_id"]
+    assert body["previous_interaction_id"] == first["interaction_id"]
+    assert body["system_instruction"] == "Answer in French."
+    assert body["generation_config"] == {
+        "temperature": 0.2,
+        "thinking_level": "low",
+        "max_output_tokens": 512,
+        "thinking_summaries": "auto",
+    }
+    assert [t["type"] for t in body["tools"]] == ["google_search", "file_search", "function"]
+    assert remembered is not None and remembered.config == {
+        k: v for k, v in STORED_BEFORE.items() if k not in ("store", "mcp_servers")
+    }
