@@ -1,4 +1,4 @@
-"""Command line entry point: argv -> Settings -> build_server -> transport.
+"""Command line entry point: argv and logging, then the server (cli/serve.py) or a subcommand.
 
   gemini-mcp [--transport stdio|http] [--host H] [--port N] [--emulator [on|auto|off]]
              [--data-dir DIR] [--log-level L]                 run the MCP server (stdio by default)

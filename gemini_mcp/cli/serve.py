@@ -1,4 +1,4 @@
-"""The composition root: settings in, the MCP server out, over stdio or Streamable HTTP, optionally on the emulator.
+"""Running the server: Settings in, the MCP server out over stdio or Streamable HTTP, optionally on the emulator.
 
 The only place that knows uvicorn. The emulator and the HTTP stack are imported only when used, so a stdio
 server's cold start (`tools/list` latency, bench/fig_coldstart.py) pays for neither.
