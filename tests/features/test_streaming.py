@@ -11,6 +11,7 @@ from mcp.client import Client
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator import Fault
 from gemini_mcp.emulator.server import Emulator
+from tests.harness.servers import serve_http
 
 from .harness import creates, data, error_text, open_client
 
@@ -93,8 +94,6 @@ async def test_a_stream_that_keeps_breaking_gives_up_with_a_clear_error(settings
 
 
 async def test_streaming_over_streamable_http(tmp_path: Path, settings: Settings, emulator: Emulator) -> None:
-    from .transports import serve_http
-
     progress = Progress()
     with anyio.fail_after(60):
         async with serve_http(settings) as url, Client(url) as client:
