@@ -11,13 +11,14 @@ from mcp.types import TextResourceContents
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
+from tests.harness.clients import Mode
 
 from .harness import creates, data, make_settings, open_client, text
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_research_is_followed_to_completion_with_progress_and_its_report_paged(
-    settings: Settings, emulator: Emulator, mode: str
+    settings: Settings, emulator: Emulator, mode: Mode
 ) -> None:
     updates: list[tuple[float, str | None]] = []
 
