@@ -17,7 +17,8 @@ from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.server.app import build_server
 from gemini_mcp.store.port import Conversation
 from gemini_mcp.store.sqlite import SQLiteStore
-from tests.server.harness import data, make_settings
+from tests.harness.clients import data
+from tests.harness.settings import make_settings
 
 LOCK_SECONDS = 2.0
 LOCK_HOLDER = """

@@ -16,7 +16,7 @@ from gemini_mcp.gemini.port import CreateRequest
 from gemini_mcp.store import leases
 from gemini_mcp.store.port import InteractionRecord, now
 from gemini_mcp.store.sqlite import SQLiteStore
-from tests.server.harness import make_settings
+from tests.harness.settings import make_settings
 
 
 def record(iid: str) -> InteractionRecord:

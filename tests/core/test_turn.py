@@ -3,18 +3,18 @@ generation settings, redaction."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mcp.client import Client
 
-from gemini_mcp.config import Settings
 from gemini_mcp.core.requests import generation_config
 from gemini_mcp.core.turn import TurnConfig
 from gemini_mcp.emulator.server import Emulator
 from gemini_mcp.server.app import build_server
 from gemini_mcp.store.sqlite import SQLiteStore
-
-from .harness import creates, data
+from tests.harness.clients import creates, data
+from tests.harness.settings import make_settings
 
 #: A conversation's config exactly as the dict-based releases wrote it to the store.
 STORED_BEFORE: dict[str, Any] = {
@@ -75,8 +75,9 @@ def test_redacted_hides_mcp_server_header_values() -> None:
 
 
 async def test_a_conversation_stored_by_an_earlier_release_continues_with_its_settings(
-    settings: Settings, emulator: Emulator
+    tmp_path: Path, emulator: Emulator
 ) -> None:
+    settings = make_settings(tmp_path / "data", emulator.base_url)
     store = await SQLiteStore.open(settings.db_path)
     try:
         async with Client(build_server(settings, store=store), mode="legacy") as client:

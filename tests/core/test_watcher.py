@@ -11,8 +11,8 @@ from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
 from gemini_mcp.gemini.genai import GenAIBackend
 from gemini_mcp.store.port import InteractionRecord, now
 from gemini_mcp.store.sqlite import SQLiteStore
-
-from .harness import data, make_settings, open_client
+from tests.harness.clients import data, open_client
+from tests.harness.settings import make_settings
 
 
 def stream_gets(emu: object) -> list[dict[str, str]]:
