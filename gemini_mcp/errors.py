@@ -14,9 +14,10 @@
     │   ├── RateLimitedError         HTTP 429; `retry_after` seconds from Retry-After or RetryInfo
     │   ├── StreamFailedError        Gemini reported an error inside an answer stream
     │   └── StructuredOutputError    a response_schema answer was not valid JSON or did not match
-    └── StoreError                   the conversation store cannot be used
-        ├── StoreBusyError           locked by another process past the busy timeout
-        └── StoreSchemaError         the database comes from a newer release
+    ├── StoreError                   the conversation store cannot be used
+    │   ├── StoreBusyError           locked by another process past the busy timeout
+    │   └── StoreSchemaError         the database comes from a newer release
+    └── DemoFailure                  a step of `gemini-mcp demo` did not do what it should
 
 `gemini_mcp.gemini` translates google-genai exceptions into these exactly once. Nothing here knows
 MCP: the server turns them into MCP tool errors in one place (`server/failures.py`), carrying the message.
@@ -120,3 +121,7 @@ class StoreBusyError(StoreError):
 
 class StoreSchemaError(StoreError):
     """The database was written by a newer gemini-mcp (its schema version is ahead of this one)."""
+
+
+class DemoFailure(GeminiMcpError):
+    """A step of the `gemini-mcp demo` tour did not do what it should; the message says which and why."""

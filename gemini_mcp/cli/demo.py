@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from gemini_mcp.cli.launch import server_params, text_of, write_log_tail
 from gemini_mcp.config import Settings
+from gemini_mcp.errors import DemoFailure
 
 QUERY = "Why is the sky blue?"
 REPORT_LINES = 8
@@ -30,10 +31,6 @@ EMULATOR_BANNER = (
     "answers are canned. `gemini-mcp demo --live` runs the same tour on real Gemini (needs GEMINI_API_KEY).\n"
 )
 LIVE_BANNER = "gemini-mcp demo on REAL Gemini (--live): these are billed calls, and Deep Research takes minutes.\n"
-
-
-class DemoFailure(Exception):
-    """A step of the tour did not do what it should; the message says which and why."""
 
 
 def _short(text: str, width: int = 70) -> str:

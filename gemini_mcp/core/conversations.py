@@ -240,12 +240,11 @@ class Conversations:
             created=stamp,
             updated=stamp,
         )
-        await self.store.save_interaction(record)
         conversation.config = config.to_stored()
         conversation.last_interaction_id = data.id
         conversation.turns += 1
         conversation.updated = stamp
-        await self.store.save_conversation(conversation)
+        await self.store.record_turn(record, conversation)  # both or neither: a crash never half-records a turn
         return record
 
     async def delete(self, owner: str, conversation_id: str, *, delete_remote: bool) -> tuple[list[str], list[str]]:
