@@ -13,22 +13,13 @@ from anyio.abc import Process, TaskStatus
 from anyio.streams.text import TextReceiveStream
 from mcp.client import Client
 
+from bench.fig_contention import LOCK_HOLDER, LOCK_SECONDS
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.server.app import build_server
 from gemini_mcp.store.port import Conversation
 from gemini_mcp.store.sqlite import SQLiteStore
 from tests.harness.clients import data
 from tests.harness.settings import make_settings
-
-LOCK_SECONDS = 2.0
-LOCK_HOLDER = """
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-db.execute("COMMIT")
-"""
 
 
 @asynccontextmanager
