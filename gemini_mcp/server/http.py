@@ -19,7 +19,6 @@ import ipaddress
 import logging
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Protocol
 
@@ -35,6 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gemini_mcp import __version__
 from gemini_mcp.core.paths import protect
 from gemini_mcp.errors import HttpConfigError
 from gemini_mcp.server.auth import TOKENS_ENV, TOKENS_FILE_ENV, StaticTokenVerifier, load_tokens
@@ -171,15 +171,8 @@ def _protect_secrets(settings: HttpSettings) -> None:
         )
 
 
-def _package_version() -> str:
-    try:
-        return version("gemini-mcp")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
-        return "unknown"
-
-
 async def _healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "name": "gemini-mcp", "version": _package_version()})
+    return JSONResponse({"status": "ok", "name": "gemini-mcp", "version": __version__})
 
 
 def build_http_app(

@@ -2,12 +2,12 @@
 # Packs the Claude Desktop extension (.mcpb): stages manifest.json, pyproject.toml, README.md and the
 # gemini_mcp package (server.type "uv": Claude Desktop installs the dependencies from pyproject.toml),
 # validates the manifest and runs `mcpb pack`.
-# Usage: bash manifests/mcpb/pack.sh [OUTPUT]      (default: dist/gemini-mcp-<version>.mcpb)
+# Usage: bash manifests/mcpb/pack.sh [OUTPUT]      (default: dist/gemini-interactions-mcp-<version>.mcpb)
 # MCPB overrides the packer command (default: npx -y @anthropic-ai/mcpb@2.1.2; needs Node.js).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 version=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
-out=$(realpath -m "${1:-dist/gemini-mcp-$version.mcpb}")
+out=$(realpath -m "${1:-dist/gemini-interactions-mcp-$version.mcpb}")
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp manifests/mcpb/manifest.json pyproject.toml README.md "$stage/"

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
+import gemini_mcp
 from gemini_mcp.cli.doctor import env_names
 from gemini_mcp.config import Settings
 from gemini_mcp.server.app import build_server
@@ -52,10 +53,14 @@ def project_version() -> str:
     return str(pyproject()["project"]["version"])
 
 
+def console_scripts() -> dict[str, str]:
+    return dict(pyproject()["project"]["scripts"])
+
+
 def console_script() -> str:
-    scripts: dict[str, str] = pyproject()["project"]["scripts"]
-    assert len(scripts) == 1, scripts
-    return next(iter(scripts))
+    """The command the client configs and docs run (an installed script, by its short name)."""
+    assert "gemini-mcp" in console_scripts()
+    return "gemini-mcp"
 
 
 async def server_tool_names(tmp_path: Path) -> list[str]:
@@ -70,13 +75,24 @@ def test_every_manifest_file_is_valid_json() -> None:
         json.loads(path.read_text(encoding="utf-8"))
 
 
-def test_the_console_script_the_manifests_run_is_the_packages_entry_point() -> None:
-    scripts: dict[str, str] = pyproject()["project"]["scripts"]
-    # Registry clients run `uvx <identifier>`: the console script must carry the distribution name.
-    assert console_script() == project_name() == "gemini-mcp"
-    module, _, attr = scripts["gemini-mcp"].partition(":")
+def test_the_console_scripts_are_the_short_name_and_the_distribution_name_on_one_entry_point() -> None:
+    # PyPI's `gemini-mcp` is another project: the distribution is `gemini-interactions-mcp`. Registry clients
+    # run `uvx <identifier>`, which starts the script named like the distribution; the docs run `gemini-mcp`.
+    assert project_name() == gemini_mcp.DISTRIBUTION == "gemini-interactions-mcp"
+    scripts = console_scripts()
+    assert set(scripts) == {"gemini-mcp", project_name()}
+    assert len(set(scripts.values())) == 1, scripts
+    module, _, attr = scripts[console_script()].partition(":")
     imported = __import__(module, fromlist=[attr])
     assert callable(getattr(imported, attr))
+
+
+def test_the_package_reports_the_version_of_its_distribution() -> None:
+    # importlib.metadata looks the version up by distribution name: a stale name would report 0.0.0.
+    assert gemini_mcp.__version__ == project_version(), (
+        "gemini_mcp.__version__ does not match pyproject.toml; if the venv predates the rename to "
+        "gemini-interactions-mcp, run `pip uninstall -y gemini-mcp && pip install -e .`"
+    )
 
 
 @pytest.mark.parametrize("filename", sorted(CLIENT_CONFIGS))
@@ -86,7 +102,7 @@ def test_client_config_launches_the_package_with_real_env_names(filename: str) -
     other_key = "servers" if root_key == "mcpServers" else "mcpServers"
     assert other_key not in config, f"{filename} uses `{root_key}` at the top level, not `{other_key}`"
     entry = config[root_key]["gemini"]
-    # The installed console script (PyPI's `gemini-mcp` is another project, so no `uvx gemini-mcp` here).
+    # The installed console script by its absolute path (desktop apps do not see the shell's PATH).
     assert entry["command"] == console_script()
     assert entry["args"] == []
     assert entry.get("type", "stdio") == "stdio"
@@ -134,7 +150,7 @@ def test_mcpb_manifest_matches_the_package() -> None:
     server = manifest["server"]
     assert server["type"] == "uv"  # the host installs pyproject.toml's dependencies itself
     assert (REPO / server["entry_point"]).is_file()
-    assert server["mcp_config"]["args"][-1] == console_script()
+    assert server["mcp_config"]["args"][-1] in console_scripts()
     env: dict[str, str] = server["mcp_config"]["env"]
     assert set(env) <= known_env_names()
     user_config: dict[str, dict[str, Any]] = manifest["user_config"]
@@ -164,6 +180,8 @@ def test_registry_server_json_matches_the_package_and_the_readme() -> None:
     (package,) = server["packages"]
     assert package["registryType"] == "pypi"
     assert package["identifier"] == project_name()
+    assert package["identifier"] in console_scripts()  # `uvx <identifier>` runs the script of that name
+    assert server["name"].rpartition("/")[2] == project_name()
     assert package["version"] == project_version()
     assert package["runtimeHint"] == "uvx"
     assert package["transport"] == {"type": "stdio"}
@@ -196,7 +214,7 @@ def test_mcpb_validator_accepts_the_manifest_and_rejects_a_broken_copy(node_tool
 
 
 def test_mcpb_pack_script_builds_a_bundle_with_the_package_inside(node_tools: NodeTools, tmp_path: Path) -> None:
-    output = tmp_path / "gemini-mcp.mcpb"
+    output = tmp_path / "gemini-interactions-mcp.mcpb"
     packer = f"{node_tools.node} {node_tools.script(*MCPB_VALIDATOR)}"
     env = {**os.environ, "MCPB": packer}
     done = subprocess.run(
@@ -208,7 +226,7 @@ def test_mcpb_pack_script_builds_a_bundle_with_the_package_inside(node_tools: No
     with zipfile.ZipFile(output) as bundle:
         names = set(bundle.namelist())
         inside = json.loads(bundle.read("manifest.json"))
-    assert {"manifest.json", "pyproject.toml", "README.md", "gemini_mcp/__main__.py", "gemini_mcp/cli.py"} <= names
+    assert {"manifest.json", "pyproject.toml", "README.md", "gemini_mcp/__main__.py", "gemini_mcp/cli/main.py"} <= names
     assert "gemini_mcp/emulator/__init__.py" in names
     assert not any("__pycache__" in name for name in names)
     assert inside == load("mcpb/manifest.json")

@@ -31,13 +31,14 @@ async def test_wheel_installs_in_a_fresh_venv_and_answers_an_mcp_client_over_std
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)], timeout=300, cwd=tmp_path
     )
     (wheel,) = dist.glob("*.whl")
-    assert wheel.name == f"gemini_mcp-{version}-py3-none-any.whl"
+    assert wheel.name == f"gemini_interactions_mcp-{version}-py3-none-any.whl"  # the distribution name
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        entry_points = archive.read(f"gemini_mcp-{version}.dist-info/entry_points.txt").decode()
+        entry_points = archive.read(f"gemini_interactions_mcp-{version}.dist-info/entry_points.txt").decode()
     assert {"gemini_mcp/cli/main.py", "gemini_mcp/emulator/__init__.py", "gemini_mcp/server/prompts.py"} <= names
     assert not any(name.startswith(("tests/", "manifests/")) for name in names)
     assert "gemini-mcp = gemini_mcp.cli.main:main" in entry_points
+    assert "gemini-interactions-mcp = gemini_mcp.cli.main:main" in entry_points
 
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)], timeout=120, cwd=tmp_path)
@@ -63,9 +64,9 @@ async def test_wheel_installs_in_a_fresh_venv_and_answers_an_mcp_client_over_std
             _, second = await remember_a_name(client)
             assert "Phil" in second["text"]
 
-    # The doctor ships in the wheel too, and passes on the emulator.
+    # The doctor ships in the wheel too, and passes on the emulator, under the distribution's name as well.
     doctor = subprocess.run(
-        [str(venv / "bin" / "gemini-mcp"), "check", "--emulator"],
+        [str(venv / "bin" / "gemini-interactions-mcp"), "check", "--emulator"],
         capture_output=True, text=True, encoding="utf-8", timeout=150, cwd=tmp_path,
         env=server_env(tmp_path / "data"), check=False,
     )  # fmt: skip
