@@ -61,6 +61,15 @@ class Settings(BaseSettings):
         json_schema_extra={"readme_default": "any"},
     )
     default_agent: str = Field(default=DEFAULT_AGENT, description="Deep Research agent used when `agent` is omitted.")
+    models_file: Path | None = Field(
+        default=None,
+        description="JSON catalog used instead of the shipped one when Gemini's model list cannot be fetched "
+        "(docs/models.md).",
+    )
+    retirements_file: Path | None = Field(
+        default=None,
+        description="JSON retirement table laid over the shipped one (retired id -> successor; docs/models.md).",
+    )
     data_dir: Path = Field(
         default_factory=default_data_dir,
         description="Where the SQLite store of conversations and interactions lives.",

@@ -19,7 +19,9 @@ import anyio
 from gemini_mcp import errors
 from gemini_mcp.config import Settings
 from gemini_mcp.core import files as inputs
-from gemini_mcp.core import paths, requests, shaping, streaming
+from gemini_mcp.core import idempotency, paths, requests, shaping, streaming
+from gemini_mcp.core.idempotency import Starts
+from gemini_mcp.core.models import Models
 from gemini_mcp.core.results import AskResult
 from gemini_mcp.core.turn import TurnConfig, TurnInputs
 from gemini_mcp.gemini.port import CreateRequest, GeminiBackend, InteractionData
@@ -28,7 +30,6 @@ from gemini_mcp.store.port import Conversation, InteractionRecord, Store, now
 logger = logging.getLogger(__name__)
 
 
-DEPRECATED_PREFIXES = ("gemini-2.0-", "gemini-1.5-", "gemini-1.0-", "gemini-pro")
 ProgressFn = Callable[[float, str], Awaitable[None]]
 
 
@@ -40,26 +41,11 @@ class Turn:
     conversation_id: str | None = None
     config: TurnConfig = field(default_factory=TurnConfig)  # settings given on this turn (remembered)
     inputs: TurnInputs = field(default_factory=TurnInputs)  # files, function results, schema, store (not)
+    idempotency_key: str | None = None
 
 
 def new_conversation_id() -> str:
     return "conv_" + secrets.token_hex(8)
-
-
-def resolve_model(settings: Settings, requested: str | None) -> tuple[str, list[str]]:
-    """The model to use and notes for the caller (deprecated ids are replaced by the default)."""
-    notes: list[str] = []
-    model = (requested or "").strip() or settings.default_model
-    if model.startswith("models/"):
-        model = model.removeprefix("models/")
-    if model.startswith(DEPRECATED_PREFIXES):
-        notes.append(
-            f"Model '{model}' is deprecated and no longer served; used the default '{settings.default_model}' instead."
-        )
-        model = settings.default_model
-    if settings.allowed_models and model not in settings.allowed_models:
-        raise errors.ModelNotAllowedError(model, settings.allowed_models)
-    return model, notes
 
 
 def translate_not_found(
@@ -88,10 +74,12 @@ def translate_not_found(
 class Conversations:
     """Chaining logic over a `Store` and a `GeminiBackend`."""
 
-    def __init__(self, settings: Settings, store: Store, backend: GeminiBackend) -> None:
+    def __init__(self, settings: Settings, store: Store, backend: GeminiBackend, models: Models | None = None) -> None:
         self.settings = settings
         self.store = store
         self.backend = backend
+        self.models = models if models is not None else Models(settings, store, backend)
+        self.starts = Starts(store)
         self._locks: dict[str, anyio.Lock] = {}
 
     async def load(self, owner: str, conversation_id: str) -> Conversation:
@@ -128,18 +116,37 @@ class Conversations:
     async def ask(self, owner: str, turn: Turn, on_progress: ProgressFn | None = None) -> AskResult:
         """One turn. With `on_progress`, the answer is streamed and text/thought deltas are forwarded."""
         async with self._one_turn_at_a_time(turn.conversation_id):
-            return await self._ask(owner, turn, on_progress)
+            if not turn.idempotency_key:
+                return await self._ask(owner, turn, on_progress)
+            digest = idempotency.fingerprint(
+                prompt=turn.prompt, conversation=turn.conversation_id, config=turn.config, inputs=turn.inputs
+            )
+            earlier, answer = await self.starts.run_once(
+                owner,
+                turn.idempotency_key,
+                digest,
+                lambda: self._ask(owner, turn, on_progress),
+                id_of=lambda result: result.interaction_id,
+                still_running=idempotency.any_status,
+            )
+            if answer is not None:
+                return answer
+            assert earlier is not None
+            note = idempotency.reused_note(turn.idempotency_key, earlier)
+            return await idempotency.replay_answer(self.store, owner, earlier, note)
 
     async def _ask(self, owner: str, turn: Turn, on_progress: ProgressFn | None) -> AskResult:
         conversation = await self.open(owner, turn.conversation_id, turn.prompt)
         remembered = TurnConfig.from_stored(conversation.config)
         requests.check_chain(conversation, remembered, turn.inputs, given_conversation=bool(turn.conversation_id))
         config = remembered.merge(turn.config)
-        model, notes = resolve_model(self.settings, config.model)
-        config.model = model
+        model, notes = await self.models.resolve_model(config.model)
+        config.model = model  # a retired id, also a remembered one, is remembered as its successor from now on
+        sent, dropped = self.models.drop_settings(model, config)
+        notes += dropped
         request = requests.build_request(
             turn.prompt,
-            config,
+            sent,
             turn.inputs,
             previous_interaction_id=conversation.last_interaction_id,
             roots=paths.resolve_roots(self.settings.file_roots),
@@ -159,25 +166,43 @@ class Conversations:
         thinking_summaries: bool,
         files: list[str] | None = None,
         tools: TurnConfig | None = None,
-    ) -> tuple[Conversation, InteractionRecord]:
-        """`files` become content blocks; of `tools`, file_search_store_names and mcp_servers are used."""
+        idempotency_key: str | None = None,
+    ) -> tuple[Conversation, InteractionRecord, list[str]]:
+        """`files` become content blocks; of `tools`, file_search_store_names and mcp_servers are used. A repeated
+        `idempotency_key`, or an identical run started < 60 s ago and still running, returns that run."""
+        agent_id, notes = self.models.resolve_agent(agent)
+        digest = idempotency.fingerprint(
+            q=query, agent=agent_id, conversation=conversation_id, summary=thinking_summaries, files=files, tools=tools
+        )
         async with self._one_turn_at_a_time(conversation_id):
-            return await self._start_research(
-                owner, query, agent, conversation_id, thinking_summaries, files or [], tools or TurnConfig()
+            earlier, started = await self.starts.run_once(
+                owner,
+                idempotency_key,
+                digest,
+                lambda: self._start_research(
+                    owner, query, agent_id, conversation_id, thinking_summaries, files or [], tools or TurnConfig()
+                ),
+                id_of=lambda result: result[1].id,
+                still_running=lambda interaction_id: self.starts.is_running(owner, interaction_id),
             )
+        if started is not None:
+            return (*started, notes)
+        assert earlier is not None
+        record = await self.starts.stored(owner, earlier)
+        conversation = await self.load(owner, record.conversation_id or "")
+        return conversation, record, [*notes, idempotency.reused_note(idempotency_key, earlier)]
 
     async def _start_research(
         self,
         owner: str,
         query: str,
-        agent: str | None,
+        agent_id: str,
         conversation_id: str | None,
         thinking_summaries: bool,
         files: list[str],
         tools: TurnConfig,
     ) -> tuple[Conversation, InteractionRecord]:
         conversation = await self.open(owner, conversation_id, query)
-        agent_id = (agent or "").strip() or self.settings.default_agent
         blocks, _ = inputs.content_blocks(files, paths.resolve_roots(self.settings.file_roots)) if files else ([], [])
         request = CreateRequest(
             input=inputs.user_input(query, blocks),

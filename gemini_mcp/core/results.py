@@ -143,6 +143,10 @@ class ResearchStarted(BaseModel):
     conversation_id: str
     agent: str
     status: str
+    notes: list[str] = Field(
+        default_factory=list[str],
+        description="Things the caller should know: a retired agent replaced, an earlier identical run returned.",
+    )
 
     def render(self) -> str:
         lines = [
@@ -151,6 +155,7 @@ class ResearchStarted(BaseModel):
             "It runs in the background (minutes). Call get_interaction with this interaction_id and "
             "wait_seconds (up to 60) to follow it; cancel_interaction stops it.",
         ]
+        lines.extend(f"Note: {note}" for note in self.notes)
         return "\n".join(lines)
 
 

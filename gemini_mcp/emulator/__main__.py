@@ -1,4 +1,4 @@
-"""``gemini-mcp emulator [--host 127.0.0.1] [--port N] [--research-seconds S] [--api-key K] [--state-path P]``.
+"""``gemini-mcp emulator [--host H] [--port N] [--research-seconds S] [--api-key K] [--state-path P] [--models F]``.
 
 Runs the Interactions emulator in the foreground and prints the base URL to use as
 ``GOOGLE_GEMINI_BASE_URL`` (the one place this project prints to stdout).
@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 from .config import EmulatorConfig
 from .server import running_emulator
@@ -26,12 +28,17 @@ def parse_args(argv: list[str] | None) -> EmulatorConfig:
     parser.add_argument("--model-latency", type=float, default=0.0, help="seconds before a model answers")
     parser.add_argument("--api-key", default=None, help="the only accepted x-goog-api-key (default: any)")
     parser.add_argument("--state-path", type=Path, default=None, help="sqlite file keeping interactions across runs")
+    parser.add_argument(
+        "--models", type=Path, default=None, help="JSON file: the model list to serve (Google's Model objects)"
+    )
     args = parser.parse_args(argv)
     if args.port < 0 or args.port > 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
     if args.research_seconds < 0:
         parser.error(f"--research-seconds must be >= 0, got {args.research_seconds}")
+    models = _read_models(parser, args.models) if args.models else None
     return EmulatorConfig(
+        models=models,
         api_key=args.api_key,
         research_seconds=args.research_seconds,
         research_steps=args.research_steps,
@@ -40,6 +47,17 @@ def parse_args(argv: list[str] | None) -> EmulatorConfig:
         host=args.host,
         port=args.port,
     )
+
+
+def _read_models(parser: argparse.ArgumentParser, path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        parser.error(f"--models {path}: {exc}")
+    models: Any = cast(dict[str, Any], data).get("models") if isinstance(data, dict) else data
+    if not isinstance(models, list) or not all(isinstance(m, dict) and "name" in m for m in cast(list[Any], models)):
+        parser.error(f'--models {path}: expected a JSON list of models (or {{"models": [...]}}), each with a "name"')
+    return cast(list[dict[str, Any]], models)
 
 
 async def serve(config: EmulatorConfig) -> None:

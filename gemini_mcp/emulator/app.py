@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import control, service
+from . import catalog, control, service
 from .config import Fault
 from .errors import ApiError, invalid_key_details
 from .faults import failure, status_error, take_fault
@@ -26,6 +26,7 @@ from .store import RecordedRequest, Store
 log = logging.getLogger("gemini_mcp.emulator")
 
 ROUTE = re.compile(r"^/(?P<version>.+?)/interactions(?:/(?P<id>[^/]+?)(?P<cancel>/cancel)?)?/?$")
+MODELS_ROUTE = re.compile(r"^/(?P<version>[^/]+)/models(?:/(?P<id>[^/:]+))?/?$")
 EVENT_ID = re.compile(r"^evt_(\d+)$")
 
 
@@ -93,11 +94,13 @@ async def handle(request: Request) -> Response:
     with store.lock:
         store.requests.append(RecordedRequest(request.method, path, query, headers, body))
     match = ROUTE.match(path)
-    if match is None:
+    models_match = MODELS_ROUTE.match(path) if match is None else None
+    if match is None and models_match is None:
         return error_response(ApiError(404, f"Method not found: {request.method} {path}"))
-    streaming = (
-        request.method == "POST" and not match["id"] and isinstance(body, dict) and body.get("stream") is True  # pyright: ignore[reportUnknownMemberType]
-    ) or (request.method == "GET" and query.get("stream") == "true")
+    posted_stream = isinstance(body, dict) and body.get("stream") is True  # pyright: ignore[reportUnknownMemberType]
+    streaming = (match is not None and request.method == "POST" and not match["id"] and posted_stream) or (
+        request.method == "GET" and query.get("stream") == "true"
+    )
     fault = take_fault(store, request.method, path, streaming=streaming)
     model = body.get("model") if isinstance(body, dict) else None  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     try:
@@ -110,6 +113,9 @@ async def handle(request: Request) -> Response:
         if fault is not None and fault.kind == "malformed" and not streaming:
             return malformed_response()
         check_key(store, headers)
+        if models_match is not None:
+            return models(store, request.method, models_match, query)
+        assert match is not None
         return await dispatch(store, request.method, match, raw, body, query, fault)
     except ApiError as err:
         return error_response(err)
@@ -148,6 +154,15 @@ async def dispatch(
         store.remove(interaction_id)
         return json_response({})
     raise ApiError(404, f"Method not found: {method} {match.string}")
+
+
+def models(store: Store, method: str, match: re.Match[str], query: dict[str, str]) -> Response:
+    """``GET /{version}/models`` (paged list) and ``GET /{version}/models/{id}``, in Google's shapes."""
+    if method != "GET" or not store.config.serve_model_list:
+        raise ApiError(404, f"Method not found: {method} {match.string}")
+    if match["id"]:
+        return json_response(catalog.get_model(match["id"], match["version"], store.config))
+    return json_response(catalog.list_page(query, store.config))
 
 
 def build_app(store: Store) -> Starlette:

@@ -19,6 +19,11 @@ class EmulatorConfig:
     research_steps: how many thought summaries a job emits.
     model_latency: seconds before a model answers.
     state_path: sqlite file that keeps interactions across restarts (None: memory only).
+    models: the model list ``GET .../models`` returns, in Google's ``Model`` shape (``{"name": "models/<id>",
+        "inputTokenLimit": ..., "supportedGenerationMethods": [...], ...}``); create accepts exactly these
+        (with ``generateContent``). None: the default catalog (``catalog.DEFAULT_MODELS``).
+    agents: the agent ids create accepts. None: ``catalog.DEFAULT_AGENTS``.
+    serve_model_list: False makes ``GET .../models[/{id}]`` answer 404 (an endpoint without the list).
     """
 
     api_key: str | None = None
@@ -28,6 +33,9 @@ class EmulatorConfig:
     state_path: Path | None = None
     host: str = "127.0.0.1"
     port: int = 0
+    models: list[dict[str, Any]] | None = None
+    agents: list[str] | None = None
+    serve_model_list: bool = True
 
 
 @dataclass

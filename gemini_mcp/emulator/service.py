@@ -7,6 +7,7 @@ from typing import Any
 
 from .behaviour import plan_for
 from .catalog import check_agent, check_model
+from .config import EmulatorConfig
 from .errors import ApiError
 from .inputs import normalise_input, summarise
 from .state import Interaction, new_interaction_id
@@ -25,7 +26,7 @@ def _flag(body: JsonDict, key: str) -> bool | None:
     return value
 
 
-def validate(body: JsonDict, api_version: str) -> tuple[str | None, str | None]:
+def validate(body: JsonDict, api_version: str, config: EmulatorConfig) -> tuple[str | None, str | None]:
     model, agent = body.get("model"), body.get("agent")
     if model is not None and agent is not None:
         raise ApiError(400, "Only one of 'model' or 'agent' may be set on an interaction.")
@@ -47,8 +48,8 @@ def validate(body: JsonDict, api_version: str) -> tuple[str | None, str | None]:
         raise ApiError(400, "background=true requires store=true: a background interaction must be stored.")
     if body.get("previous_interaction_id") is not None and store is False:
         raise ApiError(400, "previous_interaction_id requires store=true: unstored interactions cannot be chained.")
-    model_name = check_model(model, api_version) if isinstance(model, str) else None
-    agent_name = check_agent(agent) if isinstance(agent, str) else None
+    model_name = check_model(model, api_version, config) if isinstance(model, str) else None
+    agent_name = check_agent(agent, config) if isinstance(agent, str) else None
     if agent_name is not None and not background:
         raise ApiError(400, f"Agent {agent_name} requires background=true: agent interactions run in the background.")
     if "input" not in body and body.get("continuation_token") is None:
@@ -59,7 +60,7 @@ def validate(body: JsonDict, api_version: str) -> tuple[str | None, str | None]:
 
 def create(store: Store, body: JsonDict, api_version: str, failure: JsonDict | None = None) -> Interaction:
     """A new interaction; ``failure`` (``{code, message}``) makes it end ``failed`` instead of answering."""
-    model, agent = validate(body, api_version)
+    model, agent = validate(body, api_version, store.config)
     prev_id = body.get("previous_interaction_id")
     if prev_id is not None and (not isinstance(prev_id, str) or prev_id not in store.interactions):
         raise ApiError(404, f"Interaction {prev_id} was not found (previous_interaction_id).")

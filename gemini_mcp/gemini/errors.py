@@ -86,3 +86,12 @@ def _upstream_message(exc: Any) -> str:
     if isinstance(message, str) and message:
         return message
     return str(getattr(exc, "message", "") or exc)
+
+
+def model_list_error(code: int | None, detail: str) -> errors.GeminiMcpError:
+    """`models.list` fails through the SDK's own client (google.genai.errors / httpx), not the interactions one."""
+    if code in (401, 403) or "api key" in detail.lower():
+        return errors.AccessDeniedError(f"Gemini refused the model list ({detail}).")
+    if code:
+        return errors.UpstreamError(f"Gemini's model list is unavailable (HTTP {detail}).")
+    return errors.UpstreamError(f"Gemini's model list could not be fetched ({detail}).")

@@ -6,20 +6,21 @@ import importlib
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
 
 from gemini_mcp import errors
 from gemini_mcp.config import Settings
 from gemini_mcp.gemini import speedups as sdk_speedups
-from gemini_mcp.gemini.errors import SdkErrorTypes, translate_error
+from gemini_mcp.gemini.errors import SdkErrorTypes, model_list_error, translate_error
 from gemini_mcp.gemini.events import interaction_from_sdk, parse_event
-from gemini_mcp.gemini.port import CreateRequest, InteractionData, StreamEvent
+from gemini_mcp.gemini.port import CreateRequest, InteractionData, ModelData, StreamEvent
 
 logger = logging.getLogger(__name__)
 
 SHORT_RATE_LIMIT_WAIT = 5.0
+MODEL_LIST_TIMEOUT = 15.0
 _T = TypeVar("_T")
 
 
@@ -91,6 +92,17 @@ class GenAIBackend:
         api = await self._interactions()
         await self._call(lambda: api.delete(interaction_id, timeout=self._settings.request_timeout))
 
+    async def list_models(self) -> list[ModelData]:
+        """Every model `client.aio.models.list()` pages through: one attempt, a short timeout (it is not on a
+        call's critical path, and the shipped catalog stands in when it fails)."""
+        await self._interactions()
+        try:
+            return await _list_models(self._client, min(self._settings.request_timeout, MODEL_LIST_TIMEOUT))
+        except errors.GeminiMcpError:
+            raise
+        except Exception as exc:
+            raise _model_list_error(exc) from exc
+
     async def aclose(self) -> None:
         if self._client is not None:
             client, self._client, self._interactions_api = self._client, None, None
@@ -112,6 +124,35 @@ class GenAIBackend:
                     await anyio.sleep(wait)
                     continue
                 raise translated from exc
+
+
+async def _list_models(client: Any, timeout: float) -> list[ModelData]:
+    from google.genai import types
+
+    options = types.HttpOptions(timeout=int(timeout * 1000), retry_options=types.HttpRetryOptions(attempts=1))
+    pager = await client.aio.models.list(config=types.ListModelsConfig(page_size=1000, http_options=options))
+    return [_model_data(model) async for model in pager]
+
+
+def _model_data(model: Any) -> ModelData:
+    thinking = getattr(model, "thinking", None)
+    return ModelData(
+        id=str(getattr(model, "name", "") or "").removeprefix("models/"),
+        display_name=str(getattr(model, "display_name", "") or ""),
+        description=str(getattr(model, "description", "") or ""),
+        input_token_limit=getattr(model, "input_token_limit", None),
+        output_token_limit=getattr(model, "output_token_limit", None),
+        thinking=thinking if isinstance(thinking, bool) else None,
+        supported_actions=[str(a) for a in cast(list[Any], getattr(model, "supported_actions", None) or [])],
+    )
+
+
+def _model_list_error(exc: BaseException) -> errors.GeminiMcpError:
+    from google.genai import errors as genai_errors
+
+    if isinstance(exc, genai_errors.APIError):
+        return model_list_error(exc.code, f"{exc.code} {exc.status or ''}: {exc.message or ''}".strip())
+    return model_list_error(None, f"{type(exc).__name__}: {exc}")
 
 
 def _sdk_error_types() -> SdkErrorTypes:

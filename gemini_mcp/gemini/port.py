@@ -85,6 +85,19 @@ class StreamError:
     code: str | None = None
 
 
+@dataclass
+class ModelData:
+    """One entry of Gemini's model list (`models.list`), as the API reports it."""
+
+    id: str
+    display_name: str = ""
+    description: str = ""
+    input_token_limit: int | None = None
+    output_token_limit: int | None = None
+    thinking: bool | None = None
+    supported_actions: list[str] = field(default_factory=list[str])
+
+
 class GeminiBackend(Protocol):
     """What the server needs from Gemini's Interactions API."""
 
@@ -99,6 +112,8 @@ class GeminiBackend(Protocol):
     async def cancel(self, interaction_id: str) -> InteractionData: ...
 
     async def delete(self, interaction_id: str) -> None: ...
+
+    async def list_models(self) -> list[ModelData]: ...
 
     async def aclose(self) -> None: ...
 

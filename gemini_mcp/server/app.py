@@ -13,13 +13,14 @@ from gemini_mcp import __version__
 from gemini_mcp.config import Settings
 from gemini_mcp.core.conversations import Conversations
 from gemini_mcp.core.interactions import Interactions
+from gemini_mcp.core.models import Models
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.genai import GenAIBackend
 from gemini_mcp.gemini.port import GeminiBackend
 from gemini_mcp.server import resources, tools
 from gemini_mcp.server.calllog import log_tool_calls
 from gemini_mcp.server.prompts import register_prompts
-from gemini_mcp.server.state import AppState
+from gemini_mcp.server.state import AppState, Running
 from gemini_mcp.store.port import Store
 from gemini_mcp.store.sqlite import SQLiteStore
 
@@ -40,27 +41,34 @@ This server gives you Google Gemini through the Interactions API.
 
 
 def make_lifespan(
-    settings: Settings, backend: GeminiBackend | None, store: Store | None
+    settings: Settings, backend: GeminiBackend | None, store: Store | None, running: Running
 ) -> Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]:
     @asynccontextmanager
     async def lifespan(_server: MCPServer[AppState]) -> AsyncGenerator[AppState]:
         the_store: Store = store if store is not None else await SQLiteStore.open(settings.db_path)
         the_backend: GeminiBackend = backend if backend is not None else GenAIBackend(settings)
         watcher = Watcher(the_store, the_backend)
+        models = Models(settings, the_store, the_backend)
+        for warning in models.startup_warnings():
+            logger.warning("%s", warning)
         try:
             async with anyio.create_task_group() as task_group:
                 await watcher.run(task_group)
                 task_group.start_soon(_warm_up, the_backend)
+                task_group.start_soon(_keep_models_current, models)
                 try:
-                    yield AppState(
+                    running.app = AppState(
                         settings=settings,
                         store=the_store,
                         backend=the_backend,
                         watcher=watcher,
-                        conversations=Conversations(settings, the_store, the_backend),
+                        models=models,
+                        conversations=Conversations(settings, the_store, the_backend, models),
                         interactions=Interactions(the_store, the_backend, watcher),
                     )
+                    yield running.app
                 finally:
+                    running.app = None
                     task_group.cancel_scope.cancel()
         finally:
             with anyio.CancelScope(shield=True):
@@ -87,20 +95,29 @@ async def _warm_up(backend: GeminiBackend) -> None:
         logger.debug("SDK warm-up failed", exc_info=True)
 
 
+async def _keep_models_current(models: Models) -> None:
+    """Gemini's model list, once loaded (on first need; from the store's cache while fresh), is refreshed daily."""
+    try:
+        await models.refresh_forever()
+    except Exception:  # never take the server down: calls fall back to the shipped catalog
+        logger.warning("the model list refresher stopped; the catalog stays as it is", exc_info=True)
+
+
 def build_server(
     settings: Settings, *, backend: GeminiBackend | None = None, store: Store | None = None
 ) -> MCPServer[AppState]:
     """A fresh MCP server. Long-lived resources open in the lifespan, not here."""
+    running = Running()
     server = MCPServer[AppState](
         "gemini-mcp",
         title="Gemini (Interactions API)",
         instructions=INSTRUCTIONS,
         version=__version__,
-        lifespan=make_lifespan(settings, backend, store),
+        lifespan=make_lifespan(settings, backend, store, running),
         log_level=settings.log_level,
     )
     tools.register(server)
-    resources.register(server, settings)
+    resources.register(server, running)
     register_prompts(server)
     server.middleware.append(log_tool_calls)
     return server

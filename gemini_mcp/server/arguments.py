@@ -68,3 +68,12 @@ FunctionResults = Annotated[
     Field(description="Your results for the function_calls of the previous turn (needs conversation_id)."),
 ]
 StoreFlag = Annotated[bool, Field(description="false: Google keeps nothing of this turn, and it cannot be continued.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="Any unique string for this request (e.g. a UUID). Repeating it within 24 h returns the "
+        "interaction it started (and a finished turn's answer) instead of starting anything: safe retries.",
+    ),
+]

@@ -9,29 +9,13 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
 from gemini_mcp import errors
-from gemini_mcp.config import Settings
 from gemini_mcp.core import answers as outputs
 from gemini_mcp.core import shaping
 from gemini_mcp.core.interactions import describe, summarize
 from gemini_mcp.core.results import iso
 from gemini_mcp.core.turn import TurnConfig
 from gemini_mcp.gemini.port import RUNNING_STATUSES
-from gemini_mcp.server.state import AppState, Ctx, owner, state
-
-MODELS: dict[str, str] = {
-    "gemini-3-flash-preview": "1M tokens; fast, balanced, multimodal.",
-    "gemini-3.1-pro-preview": "1M tokens; complex reasoning, coding, research.",
-    "gemini-3.1-flash-lite-preview": "Cheapest and fastest.",
-    "gemini-3-pro-image-preview": "Image generation and editing (65k tokens).",
-    "gemini-3.1-flash-image-preview": "Image generation and editing (32k tokens).",
-    "gemini-2.5-pro": "Previous-generation pro model.",
-    "gemini-2.5-flash": "Previous-generation flash model.",
-}
-AGENTS: dict[str, str] = {
-    "deep-research-preview-04-2026": "Deep Research: fast, interactive.",
-    "deep-research-max-preview-04-2026": "Deep Research: maximum exhaustiveness.",
-    "deep-research-pro-preview-12-2025": "Deep Research: the original (December 2025).",
-}
+from gemini_mcp.server.state import AppState, Ctx, Running, owner, state
 
 
 async def interaction_record(interaction_id: str, ctx: Ctx) -> str:
@@ -99,25 +83,11 @@ async def interaction_image(interaction_id: str, index: str, ctx: Ctx) -> bytes:
     return base64.b64decode(picture.data)
 
 
-def models_catalog(settings: Settings) -> str:
-    offered = settings.allowed_models or list(MODELS)
-    return json.dumps(
-        {
-            "default_model": settings.default_model,
-            "allowed_models": settings.allowed_models or "any",
-            "models": [{"id": m, "description": MODELS.get(m, "")} for m in offered],
-            "default_agent": settings.default_agent,
-            "agents": [{"id": a, "description": d} for a, d in AGENTS.items()],
-            "deprecated": "gemini-2.0-* and gemini-1.5-* are replaced by the default model.",
-        },
-        indent=2,
-    )
-
-
-def register(server: MCPServer[AppState], settings: Settings) -> None:
-    def models() -> str:
-        """The models and Deep Research agents this server offers, with the defaults."""
-        return models_catalog(settings)
+def register(server: MCPServer[AppState], running: Running) -> None:
+    async def models() -> str:
+        """The models and Deep Research agents on offer (Gemini's live list, or the shipped fallback, which says
+        so), with the defaults, what each supports, and the retired ids this server replaces."""
+        return json.dumps(await running.get().models.describe(), indent=2)
 
     server.resource("gemini://models", name="models", mime_type="application/json")(models)
     server.resource("gemini://interactions/{interaction_id}", name="interaction", mime_type="application/json")(

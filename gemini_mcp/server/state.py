@@ -11,6 +11,7 @@ from mcp.server.mcpserver import Context
 from gemini_mcp.config import Settings
 from gemini_mcp.core.conversations import Conversations
 from gemini_mcp.core.interactions import Interactions
+from gemini_mcp.core.models import Models
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.port import GeminiBackend
 from gemini_mcp.store.port import Store
@@ -24,11 +25,24 @@ class AppState:
     store: Store
     backend: GeminiBackend
     watcher: Watcher
+    models: Models
     conversations: Conversations
     interactions: Interactions
 
 
 Ctx = Context[AppState, Any]
+
+
+@dataclass
+class Running:
+    """The lifespan's state for handlers that get no Context (static resources such as gemini://models)."""
+
+    app: AppState | None = None
+
+    def get(self) -> AppState:
+        if self.app is None:
+            raise RuntimeError("the server is not running (its lifespan has not started)")
+        return self.app
 
 
 def state(ctx: Ctx) -> AppState:

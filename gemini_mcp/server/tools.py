@@ -34,6 +34,7 @@ from gemini_mcp.server.arguments import (
     FileSearchStores,
     FunctionDeclarations,
     FunctionResults,
+    IdempotencyKey,
     IncludeThoughts,
     InteractionId,
     Limit,
@@ -103,6 +104,7 @@ async def ask_gemini(
     file_search_store_names: FileSearchStores = None,
     mcp_servers: McpServers = None,
     store: StoreFlag = True,
+    idempotency_key: IdempotencyKey = None,
 ) -> Annotated[CallToolResult, AskResult]:
     """Ask a Gemini model one turn of a conversation and get its answer.
 
@@ -124,7 +126,7 @@ async def ask_gemini(
         mcp_servers=_dumps(mcp_servers),
     )
     extras = TurnInputs(files or [], _dumps(function_results) or [], response_schema, store)
-    turn = Turn(prompt=prompt, conversation_id=conversation_id, config=config, inputs=extras)
+    turn = Turn(prompt, conversation_id, config, extras, idempotency_key)
     answer = await state(ctx).conversations.ask(owner(), turn, on_progress=_progress_sink(ctx))
     result = _result(answer)
     result.content.extend(ImageContent(type="image", data=d, mime_type=m) for m, d in answer.image_data)
@@ -144,6 +146,7 @@ async def start_deep_research(
     files: Files = None,
     file_search_store_names: FileSearchStores = None,
     mcp_servers: McpServers = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Annotated[CallToolResult, ResearchStarted]:
     """Start a Gemini Deep Research run in the background and return its interaction_id at once.
 
@@ -152,7 +155,7 @@ async def start_deep_research(
     """
     app = state(ctx)
     tools = TurnConfig(file_search_store_names=file_search_store_names, mcp_servers=_dumps(mcp_servers))
-    conversation, record = await app.conversations.start_research(
+    conversation, record, notes = await app.conversations.start_research(
         owner(),
         query,
         agent=agent,
@@ -160,10 +163,15 @@ async def start_deep_research(
         thinking_summaries=thinking_summaries,
         files=files,
         tools=tools,
+        idempotency_key=idempotency_key,
     )
     app.watcher.follow(record)
     result = ResearchStarted(
-        interaction_id=record.id, conversation_id=conversation.id, agent=record.agent or "", status=record.status
+        interaction_id=record.id,
+        conversation_id=conversation.id,
+        agent=record.agent or "",
+        status=record.status,
+        notes=notes,
     )
     return _result(result)
 

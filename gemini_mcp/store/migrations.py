@@ -53,6 +53,27 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX interactions_conversation ON interactions(conversation_id)",
         ),
     ),
+    Migration(
+        2,
+        (
+            # small JSON values with their write time (the live model list, cached for a day)
+            """CREATE TABLE cache (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                updated DOUBLE PRECISION NOT NULL
+            )""",
+            # idempotency keys (and recent-request fingerprints) of started interactions, per owner
+            """CREATE TABLE idempotency_keys (
+                owner TEXT NOT NULL,
+                key TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                interaction_id TEXT,
+                created DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (owner, key)
+            )""",
+            "CREATE INDEX idempotency_keys_created ON idempotency_keys(created)",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

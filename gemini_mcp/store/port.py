@@ -47,6 +47,17 @@ class InteractionRecord:
     updated: float = 0.0
 
 
+@dataclass
+class IdempotencyKey:
+    """A caller's idempotency key (or a request fingerprint) and the interaction it started (None: starting)."""
+
+    owner: str
+    key: str
+    fingerprint: str
+    interaction_id: str | None
+    created: float
+
+
 class Store(Protocol):
     """Conversations, interactions and watcher leases, shared by every process on one database.
 
@@ -62,6 +73,10 @@ class Store(Protocol):
     - Leases (one watcher per running interaction across processes): `claim` takes a free, expired or own
       lease (renewing it), or one held by `steal_from`; `lease_holder` names the live holder; `release` frees
       it if still held by that holder. Expiry is wall-clock seconds (`now()`), compared by the database.
+    - Cache: `put_cached(key, value)` keeps one JSON text per key with its write time; `get_cached` returns both.
+    - Idempotency keys: `reserve_key` atomically either reserves (owner, key) for the caller (None) or returns the
+      reservation younger than `ttl` (an older one is replaced), so two processes never both start the work;
+      `bind_key` records the interaction it started, `release_key` frees it after a failed start.
     - The schema comes from `migrations.MIGRATIONS`; each backend records the applied version its own way.
     """
 
@@ -91,5 +106,10 @@ class Store(Protocol):
 
     async def lease_holder(self, interaction_id: str) -> str | None: ...
     async def release(self, interaction_id: str, holder: str) -> None: ...
+    async def get_cached(self, key: str) -> tuple[str, float] | None: ...
+    async def put_cached(self, key: str, value: str) -> None: ...
+    async def reserve_key(self, owner: str, key: str, fingerprint: str, ttl: float) -> IdempotencyKey | None: ...
+    async def bind_key(self, owner: str, key: str, interaction_id: str) -> None: ...
+    async def release_key(self, owner: str, key: str) -> None: ...
     async def schema_version(self) -> int: ...
     async def close(self) -> None: ...

@@ -12,6 +12,7 @@ import anyio
 import anyio.to_thread
 
 from gemini_mcp.errors import StoreBusyError, StoreError, StoreSchemaError
+from gemini_mcp.store.keys import CacheAndKeys
 from gemini_mcp.store.migrations import SCHEMA_VERSION, pending
 from gemini_mcp.store.port import PROGRESS_KEEP, RUNNING_STATUSES, Conversation, InteractionRecord, now
 
@@ -34,7 +35,7 @@ _SAVE_INTERACTION = (
 )
 
 
-class SQLiteStore:
+class SQLiteStore(CacheAndKeys):
     """`Store` over one SQLite file, with `synchronous=NORMAL` (survives a process kill).
 
     Two connections, each run by one worker thread at a time (a `CapacityLimiter(1)` lane): writes are

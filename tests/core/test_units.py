@@ -1,38 +1,17 @@
-"""Plain functions: model choice, paging, error translation details."""
+"""Plain functions: paging, error translation details (model choice: tests/core/test_models.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from gemini_mcp import errors
 from gemini_mcp.config import Settings
-from gemini_mcp.core.conversations import resolve_model
 from gemini_mcp.core.shaping import citations, function_calls, page
 from gemini_mcp.gemini.port import interaction_from_json
 
 
 def settings(tmp_path: Path, **values: object) -> Settings:
     return Settings.model_validate({"api_key": None, "data_dir": tmp_path, **values})
-
-
-@pytest.mark.parametrize("model", ["gemini-2.0-flash", "gemini-1.5-pro", "models/gemini-1.5-flash-8b"])
-def test_deprecated_models_are_replaced_with_a_note(tmp_path: Path, model: str) -> None:
-    chosen, notes = resolve_model(settings(tmp_path), model)
-    assert chosen == "gemini-3-flash-preview"
-    assert len(notes) == 1 and "deprecated" in notes[0]
-
-
-def test_current_models_pass_unchanged_and_the_default_fills_in(tmp_path: Path) -> None:
-    assert resolve_model(settings(tmp_path), "gemini-2.5-pro") == ("gemini-2.5-pro", [])
-    assert resolve_model(settings(tmp_path, default_model="gemini-2.5-flash"), None) == ("gemini-2.5-flash", [])
-
-
-def test_a_substituted_default_must_still_be_allowed(tmp_path: Path) -> None:
-    with pytest.raises(errors.ModelNotAllowedError) as caught:
-        resolve_model(settings(tmp_path, allowed_models=["gemini-2.5-pro"]), "gemini-2.0-flash")
-    assert caught.value.allowed == ["gemini-2.5-pro"]
 
 
 def test_paging_walks_the_text_exactly_once() -> None:

@@ -197,7 +197,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return size
 
 
-@pytest.mark.parametrize("model", ["gemini-3-pro-image-preview", "gemini-3.1-flash-image-preview"])
+@pytest.mark.parametrize("model", ["gemini-3-pro-image", "gemini-3.1-flash-image", "gemini-nano-banana-2.1"])
 async def test_image_models_return_a_png(genai_client: genai.Client, model: str) -> None:
     inter = await genai_client.aio.interactions.create(model=model, input="A red fox in the snow")
     blocks = inter.steps[-1].content
@@ -282,7 +282,7 @@ def test_sync_client_features() -> None:
 async def test_same_request_same_output(genai_client: genai.Client) -> None:
     """Deterministic: ids, signatures and images derive from the content, not from the interaction id."""
     kwargs: dict[str, Any] = {
-        "model": "gemini-3-pro-image-preview",
+        "model": "gemini-3-pro-image",
         "input": "Weather and a picture of Lima?",
         "tools": [{"type": "google_search"}, WEATHER],
         "generation_config": {"thinking_summaries": "auto"},

@@ -69,14 +69,14 @@ async def test_without_conversation_id_each_call_starts_a_new_conversation(setti
     assert titles[a["conversation_id"]]["turns"] == 1
 
 
-async def test_deprecated_model_is_replaced_by_the_default_with_a_note(settings: Settings, emulator: Emulator) -> None:
+async def test_retired_model_is_replaced_by_its_successor_with_a_note(settings: Settings, emulator: Emulator) -> None:
     async with open_client(settings) as client:
         result = data(await client.call_tool("ask_gemini", {"prompt": "Hi", "model": "gemini-1.5-pro"}))
-    assert result["model"] == "gemini-3-flash-preview"
-    assert result["notes"] == [
-        "Model 'gemini-1.5-pro' is deprecated and no longer served; used the default 'gemini-3-flash-preview' instead."
-    ]
-    assert creates(emulator)[0]["model"] == "gemini-3-flash-preview"
+    assert result["model"] == "gemini-3.6-flash"  # gemini-1.5-* -> gemini-3.5-flash (retired too) -> gemini-3.6-flash
+    [note] = result["notes"]
+    assert note.startswith("Model 'gemini-1.5-pro' was shut down by Google on 2025-09-24")
+    assert "used its successor 'gemini-3.6-flash' instead" in note
+    assert [body["model"] for body in creates(emulator)] == ["gemini-3.6-flash"]
 
 
 async def test_with_a_progress_token_the_answer_is_streamed_as_progress(settings: Settings, emulator: Emulator) -> None:

@@ -129,7 +129,7 @@ async def test_unknown_model(settings: Settings) -> None:
     async with open_client(settings) as client:
         message = error_text(await client.call_tool("ask_gemini", {"prompt": "Hi", "model": "gemini-9-ultra"}))
     assert message.startswith("Error executing tool ask_gemini: Model 'gemini-9-ultra' is not available on Gemini (")
-    assert "models/gemini-9-ultra is not found" in message
+    assert "it is not in Gemini's model list; models: gemini-3.8-flash, " in message  # refused before any create
     assert message.endswith(
         "Read the gemini://models resource for the models this server offers, or omit `model` to use the default."
     )

@@ -33,7 +33,7 @@ async def test_heartbeats_keep_coming_between_changes_until_the_job_ends(tmp_pat
         with anyio.fail_after(60):
             async with anyio.create_task_group() as tg:
                 await watcher.run(tg)
-                _, record = await Conversations(settings, store, backend).start_research(
+                _, record, _ = await Conversations(settings, store, backend).start_research(
                     "local", "Comets", agent=None, conversation_id=None, thinking_summaries=True
                 )
                 watcher.follow(record)
