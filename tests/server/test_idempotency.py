@@ -19,7 +19,8 @@ from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
 from gemini_mcp.server.app import build_server
 from gemini_mcp.server.http import build_http_app
-from tests.security.harness import http_client, serve_app
+from tests.harness.clients import http_client
+from tests.harness.servers import serve_app
 
 from .harness import creates, data, error_text, make_settings, open_client
 
