@@ -26,7 +26,7 @@ from gemini_mcp.emulator.server import Emulator
 from .helpers import AGENT, MODEL, make_client
 
 TTS = "gemini-3.1-flash-tts-preview"
-IMAGE = "gemini-3-pro-image-preview"
+IMAGE = "gemini-3-pro-image"
 WEATHER = {
     "type": "function",
     "name": "get_weather",

@@ -143,12 +143,12 @@ async def test_unknown_agent(settings: Settings) -> None:
 
 
 async def test_model_not_in_the_allowed_list(tmp_path: Path, emulator: Emulator) -> None:
-    settings = make_settings(tmp_path, emulator.base_url, allowed_models="gemini-3-flash-preview,gemini-2.5-flash")
+    settings = make_settings(tmp_path, emulator.base_url, allowed_models="gemini-3-flash-preview,gemini-3.8-flash")
     async with open_client(settings) as client:
         message = error_text(await client.call_tool("ask_gemini", {"prompt": "Hi", "model": "gemini-3.1-pro-preview"}))
     assert message == (
         "Error executing tool ask_gemini: Model 'gemini-3.1-pro-preview' is not allowed on this server. Allowed "
-        "models: gemini-3-flash-preview, gemini-2.5-flash. Call again with one of these, or omit `model` to use the "
+        "models: gemini-3-flash-preview, gemini-3.8-flash. Call again with one of these, or omit `model` to use the "
         "default."
     )
     assert emulator.requests == []

@@ -19,13 +19,13 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 async def test_an_image_model_returns_image_content_and_a_resource(settings: Settings, emulator: Emulator) -> None:
     async with open_client(settings) as client:
         result = await client.call_tool(
-            "ask_gemini", {"prompt": "Draw a red lighthouse.", "model": "gemini-3-pro-image-preview"}
+            "ask_gemini", {"prompt": "Draw a red lighthouse.", "model": "gemini-3-pro-image"}
         )
         answer = data(result)
         resource = await client.read_resource(answer["images"][0]["uri"])
         with pytest.raises(MCPError, match="has no image 7"):
             await client.read_resource(answer["images"][0]["uri"].replace("/images/0", "/images/7"))
-    assert creates(emulator)[0]["model"] == "gemini-3-pro-image-preview"
+    assert creates(emulator)[0]["model"] == "gemini-3-pro-image"
     pictures = [c for c in result.content if isinstance(c, ImageContent)]
     assert len(pictures) == 1
     assert pictures[0].mime_type == "image/png"

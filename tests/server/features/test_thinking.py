@@ -50,11 +50,11 @@ async def test_a_model_outside_the_allow_list_is_refused_with_the_list(tmp_path:
     allowed = ["gemini-3-flash-preview", "gemini-3.1-pro-preview"]
     settings = make_settings(tmp_path, emulator.base_url, allowed_models=",".join(allowed))
     async with open_client(settings) as client:
-        refused = error_text(await client.call_tool("ask_gemini", {"prompt": "x", "model": "gemini-2.5-pro"}))
+        refused = error_text(await client.call_tool("ask_gemini", {"prompt": "x", "model": "gemini-3.8-flash"}))
         ok = data(await client.call_tool("ask_gemini", {"prompt": "x", "model": "gemini-3.1-pro-preview"}))
         catalog = await client.read_resource("gemini://models")
     assert (
-        "Model 'gemini-2.5-pro' is not allowed on this server. Allowed models: gemini-3-flash-preview, "
+        "Model 'gemini-3.8-flash' is not allowed on this server. Allowed models: gemini-3-flash-preview, "
         "gemini-3.1-pro-preview." in refused
     )
     assert ok["model"] == "gemini-3.1-pro-preview"
