@@ -193,7 +193,7 @@ class Models:
             sub = self._resolve(value)
             if sub.changed:
                 warnings.append(f"{setting}: {sub.note()}")
-            elif (entry := self.table.deprecation(value, today())) is not None:
+            elif (entry := self.table.deprecation(value, today())) is not None and self._chosen(setting):
                 when = f"on {entry.shutdown.isoformat()}" if entry.shutdown else "(date not announced yet)"
                 successor = self._resolve(entry.successor).used
                 warnings.append(
@@ -201,6 +201,11 @@ class Models:
                     f"'{successor}' ({entry.source})."
                 )
         return warnings
+
+    def _chosen(self, setting: str) -> bool:
+        """Was this setting set by the user (a deprecated built-in default is the next release's job, not theirs)?"""
+        field = setting.removeprefix("GEMINI_MCP_").lower()
+        return field in self.settings.model_fields_set
 
     async def describe(self) -> dict[str, Any]:
         """The gemini://models document: what is on offer, where the list came from, and what was retired."""
