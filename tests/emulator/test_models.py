@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -117,3 +118,14 @@ def test_sync_client_lists_and_gets() -> None:
             assert info.value.code == 404
         finally:
             client.close()
+
+
+def test_the_cli_serves_a_catalog_from_a_file(tmp_path: Any) -> None:
+    from gemini_mcp.emulator.__main__ import parse_args
+
+    listed = tmp_path / "models.json"
+    listed.write_text(json.dumps({"models": [CUSTOM]}), encoding="utf-8")
+    assert parse_args(["--models", str(listed)]).models == [CUSTOM]
+    listed.write_text(json.dumps([{"displayName": "no name"}]), encoding="utf-8")
+    with pytest.raises(SystemExit):
+        parse_args(["--models", str(listed)])
