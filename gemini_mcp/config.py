@@ -34,7 +34,7 @@ def _split_list(value: Any) -> Any:
 
 
 class Settings(BaseSettings):
-    """Everything the server can be configured with (see the README configuration table)."""
+    """Everything the server can be configured with (docs/configuration.md has the generated table)."""
 
     model_config = SettingsConfigDict(
         env_prefix="GEMINI_MCP_",

@@ -105,7 +105,7 @@ def test_inspector_gets_a_clear_error_for_a_bad_argument_and_the_server_keeps_se
 def test_inspector_with_a_bearer_token_as_the_readme_says(
     node_tools: NodeTools, start_http_server: Any, tmp_path: Path
 ) -> None:
-    """HTTP mode for a team: the client sends `Authorization: Bearer <token>` (README "HTTP mode")."""
+    """HTTP mode for a team: the client sends `Authorization: Bearer <token>` (docs/configuration.md, "HTTP mode")."""
     token = "tok-alice-5d1e8f0a"
     server_environment = server_env(tmp_path / "data") | {"GEMINI_MCP_HTTP_TOKENS": f"alice:{token}"}
     server = start_http_server(env=server_environment)

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,14 +88,15 @@ async def _drain(server: ServerProcess, announced: anyio.Event, finished: anyio.
 
 @asynccontextmanager
 async def http_server_process(
-    data_dir: Path, env: dict[str, str], *args: str, graceful: bool = False
+    data_dir: Path, env: dict[str, str], *args: str, graceful: bool = False, command: Sequence[str] = ()
 ) -> AsyncGenerator[ServerProcess]:
     """`python -m gemini_mcp --transport http --port 0 --data-dir DIR [args]`; yields once it logged its URL.
 
-    Its stdout and stderr are read continuously into `ServerProcess.log`. Afterwards the child is killed,
-    or with `graceful` sent SIGTERM (its shutdown lines land in the log too).
+    `command`, when given, is run instead (as written: a console script with its own flags). Its stdout and
+    stderr are read continuously into `ServerProcess.log`. Afterwards the child is killed, or with `graceful`
+    sent SIGTERM (its shutdown lines land in the log too).
     """
-    command = [sys.executable, "-m", "gemini_mcp", *HTTP_ARGS, "--data-dir", str(data_dir), *args]
+    command = list(command) or [sys.executable, "-m", "gemini_mcp", *HTTP_ARGS, "--data-dir", str(data_dir), *args]
     process = await anyio.open_process(
         command, env=env, cwd=data_dir.parent, stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )

@@ -1,4 +1,4 @@
-"""The README's configuration table is generated from `Settings` and asserted current.
+"""docs/configuration.md's table of settings is generated from `Settings` and asserted current.
 
 Regenerate after changing a setting: `UPDATE_SNAPSHOT=1 python -m pytest tests/contract`.
 """
@@ -15,7 +15,7 @@ from pydantic_core import PydanticUndefined
 
 from gemini_mcp.config import Settings
 
-README = Path(__file__).parent.parent.parent / "README.md"
+DOC = Path(__file__).parent.parent.parent / "docs" / "configuration.md"
 START = "<!-- config-table:start (generated from Settings by tests/contract; do not edit) -->"
 END = "<!-- config-table:end -->"
 UPDATE = os.environ.get("UPDATE_SNAPSHOT") == "1"
@@ -45,20 +45,22 @@ def config_table() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         names = " / ".join(f"`{env}`" for env in env_names(name, field))
-        assert field.description, f"Settings.{name} needs a description for the README"
+        assert field.description, f"Settings.{name} needs a description for docs/configuration.md"
         rows.append(f"| {names} | {shown_default(field)} | {field.description} |")
     return "\n".join(rows)
 
 
-def test_every_setting_is_documented_in_the_readme_table() -> None:
-    readme = README.read_text(encoding="utf-8")
-    start = readme.index(START) + len(START)
-    end = readme.index(END)
-    expected = readme[:start] + "\n" + config_table() + "\n" + readme[end:]
-    if UPDATE and expected != readme:
-        README.write_text(expected, encoding="utf-8")
-        readme = expected
-    assert readme == expected, "README configuration table is stale: UPDATE_SNAPSHOT=1 python -m pytest tests/contract"
+def test_every_setting_is_documented_in_the_configuration_table() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index(START) + len(START)
+    end = text.index(END)
+    expected = text[:start] + "\n" + config_table() + "\n" + text[end:]
+    if UPDATE and expected != text:
+        DOC.write_text(expected, encoding="utf-8")
+        text = expected
+    assert text == expected, (
+        "docs/configuration.md's settings table is stale: UPDATE_SNAPSHOT=1 python -m pytest tests/contract"
+    )
 
 
 def test_the_table_names_the_sdk_key_variables_and_every_prefixed_setting() -> None:
