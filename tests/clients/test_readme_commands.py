@@ -174,7 +174,7 @@ async def claude_code_line(command: str, tmp_path: Path, request: pytest.Fixture
 
 Runner = Callable[[str, Path, pytest.FixtureRequest], Awaitable[None]]
 RUNNERS: list[tuple[str, Runner]] = [
-    (r"python3 -m venv \.venv", make_venv),
+    (r"python3? -m venv \.venv", make_venv),
     (r"\. \.venv/bin/activate", activate_venv),
     (r"python -m pip install -e (\.|\"\.\[test\]\")", pip_install),
     (r"python -m pytest", pytest_collects),
