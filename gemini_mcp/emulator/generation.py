@@ -90,7 +90,10 @@ def stop_at(text: str, annotations: list[JsonDict], gen: JsonDict) -> tuple[str,
 def image_block(request: JsonDict, gen: JsonDict, seed: str) -> JsonDict:
     width, height = image_size(request, gen)
     block: JsonDict = {"type": "image", "mime_type": "image/png"}
-    if (response_format(request, "image") or {}).get("delivery") == "uri":
+    fmt = response_format(request, "image") or as_dict(gen.get("image_config")) or {}
+    # Like large outputs on Google, 4K images come back as a Files API link unless inline delivery is asked for.
+    delivery = fmt.get("delivery") or ("uri" if fmt.get("image_size") == "4K" else "inline")
+    if delivery == "uri":
         block["uri"] = files_uri("image", seed)
     else:
         block["data"] = png_base64(seed, width, height)

@@ -143,6 +143,15 @@ async def test_image_format_shapes_the_png(sdk: Sdk, emulator: Emulator) -> None
     linked = await sdk.create(model=IMAGE, input="A fox", response_format=[{"type": "image", "delivery": "uri"}])
     block = linked.steps[-1].content[1]
     assert block.data is None and block.uri.startswith("https://generativelanguage.googleapis.com/v1beta/files/")
+    big = await sdk.create(model=IMAGE, input="A fox", response_format=[{"type": "image", "image_size": "4K"}])
+    assert big.steps[-1].content[1].uri and big.steps[-1].content[1].data is None  # 4K: a link by default
+    inline = {"type": "image", "image_size": "4K", "delivery": "inline"}
+    assert png_size(
+        (await sdk.create(model=IMAGE, input="A fox", response_format=inline)).steps[-1].content[1].data
+    ) == (
+        128,
+        128,
+    )
 
 
 async def test_deprecated_generation_config_image_config_still_works(sdk: Sdk) -> None:
