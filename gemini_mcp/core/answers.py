@@ -1,4 +1,5 @@
-"""From an interaction's steps to the parts of a result: tool activity, citations, thoughts, images, JSON.
+"""From an interaction's steps to the parts of a result: tool activity, citations, thoughts, JSON
+(generated images and audio: `core/generated.py`).
 
 Step shapes are those of an Interactions API interaction's ``steps`` (the emulator serves the same):
 ``google_search_call {id, arguments{queries}}``, ``code_execution_call {id, arguments{language, code}}``
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -91,11 +91,23 @@ def citations(steps: list[dict[str, Any]]) -> list[Citation]:
             for note in map(as_dict, as_list(content.get("annotations"))):
                 if note.get("type") == "url_citation" and note.get("url"):
                     add(str(note["url"]), note.get("title"), note)
+                elif note.get("type") == "file_citation" and (note.get("document_uri") or note.get("file_name")):
+                    _add_file(found, note)
     for item in search:
         url = item.get("url") or item.get("uri")
         if isinstance(url, str) and url:
             add(url, item.get("title"), item)
     return list(found.values())
+
+
+def _add_file(found: dict[str, Citation], note: dict[str, Any]) -> None:
+    """A File Search citation: the document (its name in the store) with the file name and page cited."""
+    document = str(note.get("document_uri") or note.get("file_name"))
+    page = note.get("page_number")
+    key = f"{document}#{page}"
+    if key not in found:
+        title = str(note["file_name"]) if note.get("file_name") else None
+        found[key] = Citation(url=document, title=title, page_number=page if isinstance(page, int) else None)
 
 
 def _text_of(value: object) -> str:
@@ -146,6 +158,10 @@ def _apply_result(activity: ToolActivity, step: dict[str, Any]) -> None:
                 activity.urls.append(UrlRead(url=url, status=status))
     elif activity.tool == "google_search":
         return  # results become citations
+    elif activity.tool == "file_search" and isinstance(result, list):
+        passages = [as_dict(p) for p in cast(list[object], result)]
+        found = [f"{p.get('title') or p.get('document_uri') or '?'}: {p.get('text') or ''}".strip() for p in passages]
+        activity.output = _text_of("\n".join(found)) if found else None
     elif result is not None:
         activity.output = _text_of(result)
 
@@ -196,33 +212,6 @@ def thoughts(steps: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
-class ImageData:
-    """One generated image: base64 ``data`` and/or a ``uri`` Gemini gave."""
-
-    mime_type: str
-    data: str | None
-    uri: str | None
-
-
-def images(steps: list[dict[str, Any]]) -> list[ImageData]:
-    """Images in the model's output, in order (the index is the n of gemini://interactions/{id}/images/{n})."""
-    out: list[ImageData] = []
-    for step in steps:
-        if step.get("type") != "model_output":
-            continue
-        for block in map(as_dict, as_list(step.get("content"))):
-            if block.get("type") == "image" and (block.get("data") or block.get("uri")):
-                out.append(
-                    ImageData(
-                        mime_type=str(block.get("mime_type") or "image/png"),
-                        data=str(block["data"]) if block.get("data") else None,
-                        uri=str(block["uri"]) if block.get("uri") else None,
-                    )
-                )
-    return out
-
-
 def check_schema(schema: dict[str, Any]) -> None:
     """Reject a response_schema that is not a valid JSON Schema, before Gemini is called."""
     from jsonschema import exceptions, validators
@@ -238,8 +227,9 @@ def check_schema(schema: dict[str, Any]) -> None:
         ) from None
 
 
-def parse_json(text: str, schema: dict[str, Any], *, interaction_id: str) -> Any:
-    """The answer parsed as JSON and validated against `schema`; StructuredOutputError says what is wrong."""
+def parse_json(text: str, schema: dict[str, Any] | None, *, interaction_id: str) -> Any:
+    """The answer parsed as JSON and validated against `schema` (when given); StructuredOutputError says what
+    is wrong."""
     from jsonschema import validators
 
     body = text.strip()
@@ -248,7 +238,7 @@ def parse_json(text: str, schema: dict[str, Any], *, interaction_id: str) -> Any
         body = fenced.group(1)
     if not body:
         raise StructuredOutputError(
-            f"Gemini returned no text for the response_schema turn (interaction {interaction_id}); "
+            f"Gemini returned no text for the JSON turn (interaction {interaction_id}); "
             "nothing to parse as JSON. Ask again, or simplify the schema."
         )
     try:
@@ -259,6 +249,8 @@ def parse_json(text: str, schema: dict[str, Any], *, interaction_id: str) -> Any
             f"Gemini's answer is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}; interaction "
             f"{interaction_id}). It began: {preview!r}. Ask again, or simplify the schema."
         ) from None
+    if schema is None:
+        return value
     validator = validators.validator_for(schema)(schema)
     problems = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
     if problems:

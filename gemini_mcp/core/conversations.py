@@ -23,7 +23,7 @@ from gemini_mcp.core import idempotency, paths, requests, shaping, streaming
 from gemini_mcp.core.idempotency import Starts
 from gemini_mcp.core.models import Models
 from gemini_mcp.core.results import AskResult
-from gemini_mcp.core.turn import TurnConfig, TurnInputs
+from gemini_mcp.core.turn import AgentOptions, TurnConfig, TurnInputs
 from gemini_mcp.gemini.port import CreateRequest, GeminiBackend, InteractionData
 from gemini_mcp.store.port import Conversation, InteractionRecord, Store, now
 
@@ -37,7 +37,7 @@ ProgressFn = Callable[[float, str], Awaitable[None]]
 class Turn:
     """What one ask_gemini call asks for. None means "not given on this turn"."""
 
-    prompt: str
+    prompt: str | None  # None: only function_results answer the previous turn
     conversation_id: str | None = None
     config: TurnConfig = field(default_factory=TurnConfig)  # settings given on this turn (remembered)
     inputs: TurnInputs = field(default_factory=TurnInputs)  # files, function results, schema, store (not)
@@ -136,7 +136,8 @@ class Conversations:
             return await idempotency.replay_answer(self.store, owner, earlier, note)
 
     async def _ask(self, owner: str, turn: Turn, on_progress: ProgressFn | None) -> AskResult:
-        conversation = await self.open(owner, turn.conversation_id, turn.prompt)
+        said = turn.prompt or "(function results)"
+        conversation = await self.open(owner, turn.conversation_id, said)
         remembered = TurnConfig.from_stored(conversation.config)
         requests.check_chain(conversation, remembered, turn.inputs, given_conversation=bool(turn.conversation_id))
         config = remembered.merge(turn.config)
@@ -148,12 +149,14 @@ class Conversations:
             turn.prompt,
             sent,
             turn.inputs,
+            given=turn.config,
             previous_interaction_id=conversation.last_interaction_id,
             roots=paths.resolve_roots(self.settings.file_roots),
+            catalog=self.models.now(),
         )
         data = await (self._create(request) if on_progress is None else self._stream(request, on_progress))
         config = config.after_turn(stored=turn.inputs.store)
-        await self._record_turn(conversation, config, data, kind="model", prompt=turn.prompt, model=model)
+        await self._record_turn(conversation, config, data, kind="model", prompt=said, model=model)
         return shaping.shape(conversation, data, model, notes, turn.inputs)
 
     async def start_research(
@@ -167,21 +170,21 @@ class Conversations:
         files: list[str] | None = None,
         tools: TurnConfig | None = None,
         idempotency_key: str | None = None,
+        options: AgentOptions | None = None,
     ) -> tuple[Conversation, InteractionRecord, list[str]]:
         """`files` become content blocks; of `tools`, file_search_store_names and mcp_servers are used. A repeated
         `idempotency_key`, or an identical run started < 60 s ago and still running, returns that run."""
         agent_id, notes = self.models.resolve_agent(agent)
-        digest = idempotency.fingerprint(
-            q=query, agent=agent_id, conversation=conversation_id, summary=thinking_summaries, files=files, tools=tools
-        )
+        chosen = options or AgentOptions()
+        parts = {"q": query, "agent": agent_id, "conversation": conversation_id, "summary": thinking_summaries}
+        digest = idempotency.fingerprint(**parts, files=files, tools=tools, options=chosen)
+        job = (owner, query, agent_id, conversation_id, thinking_summaries, files or [], tools or TurnConfig(), chosen)
         async with self._one_turn_at_a_time(conversation_id):
             earlier, started = await self.starts.run_once(
                 owner,
                 idempotency_key,
                 digest,
-                lambda: self._start_research(
-                    owner, query, agent_id, conversation_id, thinking_summaries, files or [], tools or TurnConfig()
-                ),
+                lambda: self._start_research(*job),
                 id_of=lambda result: result[1].id,
                 still_running=lambda interaction_id: self.starts.is_running(owner, interaction_id),
             )
@@ -201,6 +204,7 @@ class Conversations:
         thinking_summaries: bool,
         files: list[str],
         tools: TurnConfig,
+        options: AgentOptions,
     ) -> tuple[Conversation, InteractionRecord]:
         conversation = await self.open(owner, conversation_id, query)
         blocks, _ = inputs.content_blocks(files, paths.resolve_roots(self.settings.file_roots)) if files else ([], [])
@@ -209,7 +213,8 @@ class Conversations:
             agent=agent_id,
             tools=requests.tool_objects(tools),
             previous_interaction_id=conversation.last_interaction_id,
-            agent_config={"type": "deep-research", "thinking_summaries": "auto" if thinking_summaries else "none"},
+            agent_config=options.agent_config(thinking_summaries),
+            service_tier=options.service_tier,
             background=True,
             store=True,
         )

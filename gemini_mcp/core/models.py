@@ -24,6 +24,7 @@ from gemini_mcp import errors
 from gemini_mcp.config import Settings
 from gemini_mcp.core import catalog, retirements
 from gemini_mcp.core.catalog import Catalog, ModelInfo
+from gemini_mcp.core.media import VOICES, takes
 from gemini_mcp.core.retirements import Retirements
 from gemini_mcp.core.turn import TurnConfig
 from gemini_mcp.gemini.port import GeminiBackend, ModelData
@@ -78,6 +79,10 @@ class Models:
         return Catalog(
             models=list(self.shipped.models), agents=list(self.shipped.agents), source="fallback", reason=reason
         )
+
+    def now(self) -> Catalog:
+        """The catalog as loaded so far (the shipped table before the first load); never waits."""
+        return self._catalog or self.shipped
 
     async def current(self) -> Catalog:
         """The catalog now; the first call waits (bounded) for the first load."""
@@ -224,6 +229,9 @@ class Models:
             "default_model": self._resolve(self.settings.default_model).used,
             "allowed_models": self.allowed or "any",
             "models": [self._entry(m) for m in offered],
+            "voices": list(VOICES),
+            "settings": "voice needs a model whose output_modalities include audio, image_config one whose "
+            "output_modalities include image; response_modalities must be among the model's output_modalities.",
             "default_agent": self._resolve(self.settings.default_agent).used,
             "agents": [self._entry(a) for a in current.agents],
             "retired": [
@@ -236,6 +244,8 @@ class Models:
 
     def _entry(self, info: ModelInfo) -> dict[str, Any]:
         entry = info.to_json()
+        if takes(info.output_modalities):
+            entry["takes"] = takes(info.output_modalities)
         deprecated = self.table.deprecation(info.id, today())
         if deprecated is not None:
             entry["deprecated"] = {

@@ -1,4 +1,4 @@
-"""Pydantic parts of an ask_gemini result beyond text: what the model's tools did, generated images.
+"""Pydantic parts of an ask_gemini result beyond text: what the model's tools did, generated images and audio.
 
 Imported by `gemini_mcp.core.results` (the results) and `gemini_mcp.core.answers` (which builds them from steps).
 """
@@ -48,7 +48,22 @@ class GeneratedImage(BaseModel):
 
     index: int
     mime_type: str
-    uri: str = Field(description="Resource that serves the image again, e.g. gemini://interactions/ID/images/0.")
+    uri: str = Field(
+        description="Resource that serves the image again, e.g. gemini://interactions/ID/images/0 (when Gemini "
+        "gave only a link: that link, also sent as a resource link)."
+    )
+    source_uri: str | None = Field(default=None, description="Where Gemini stored it, when it gave a URI.")
+
+
+class GeneratedAudio(BaseModel):
+    """Audio the model produced (speech models); the bytes are in the result's audio content and at `uri`."""
+
+    index: int
+    mime_type: str
+    uri: str = Field(
+        description="Resource that serves the audio again, e.g. gemini://interactions/ID/audio/0 (when Gemini "
+        "gave only a link: that link, also sent as a resource link)."
+    )
     source_uri: str | None = Field(default=None, description="Where Gemini stored it, when it gave a URI.")
 
 

@@ -15,21 +15,44 @@ from urllib.parse import urlsplit
 from gemini_mcp import errors
 from gemini_mcp.core import files as inputs
 from gemini_mcp.core.answers import check_schema
-from gemini_mcp.core.turn import BUILTIN_TOOLS, FunctionDeclaration, FunctionResult, McpServer, TurnConfig, TurnInputs
+from gemini_mcp.core.catalog import Catalog
+from gemini_mcp.core.media import MediaParts, media_parts
+from gemini_mcp.core.turn import (
+    BUILTIN_TOOLS,
+    FunctionDeclaration,
+    FunctionResult,
+    GoogleSearchTool,
+    McpServer,
+    TurnConfig,
+    TurnInputs,
+)
+from gemini_mcp.gemini.jsonwalk import as_list
 from gemini_mcp.gemini.port import CreateRequest
 from gemini_mcp.store.port import Conversation
 
 logger = logging.getLogger(__name__)
 
 
-def builtin_tools(names: list[str]) -> list[dict[str, Any]]:
-    """``["google_search", ...]`` -> ``[{"type": "google_search"}, ...]`` (order kept, duplicates dropped)."""
-    unknown = [n for n in names if n not in BUILTIN_TOOLS]
+def builtin_tools(entries: list[str | dict[str, Any]]) -> list[dict[str, Any]]:
+    """``["google_search", {"type": "google_search", "search_types": [...]}, ...]`` -> tool objects (order kept,
+    one per type: the first entry of a type wins)."""
+    tools: dict[str, dict[str, Any]] = {}
+    unknown: list[str] = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            tool = GoogleSearchTool.model_validate(entry).model_dump()
+        elif entry in BUILTIN_TOOLS:
+            tool = {"type": entry}
+        else:
+            unknown.append(entry)
+            continue
+        tools.setdefault(str(tool["type"]), tool)
     if unknown:
         raise errors.InvalidRequestError(
-            f"tools: unknown tool(s) {', '.join(map(repr, unknown))}; choose from {', '.join(BUILTIN_TOOLS)}"
+            f"tools: unknown tool(s) {', '.join(map(repr, unknown))}; choose from {', '.join(BUILTIN_TOOLS)}, or "
+            '{"type": "google_search", "search_types": [...]}'
         )
-    return [{"type": name} for name in dict.fromkeys(names)]
+    return list(tools.values())
 
 
 def function_tools(declarations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -116,11 +139,50 @@ def structured_output(schema: dict[str, Any] | None) -> tuple[dict[str, Any] | N
     return schema, "application/json"
 
 
-def generation_config(config: TurnConfig) -> dict[str, Any] | None:
+def generation_config(
+    config: TurnConfig, tool_choice: Any = None, media: MediaParts | None = None
+) -> dict[str, Any] | None:
     generation = config.generation()
     if config.include_thoughts is not None:
         generation["thinking_summaries"] = "auto" if config.include_thoughts else "none"
+    if tool_choice is not None:
+        generation["tool_choice"] = tool_choice
+    if media is not None and media.speech_config:
+        generation["speech_config"] = media.speech_config
     return generation or None
+
+
+def tool_choice(config: TurnConfig, extras: TurnInputs) -> str | dict[str, Any] | None:
+    """This turn's tool_choice, checked against the functions the conversation declares."""
+    choice = extras.tool_choice
+    if choice is None:
+        return None
+    declared = [str(d.get("name")) for d in config.function_declarations or []]
+    mcp_tools = [str(t) for s in config.mcp_servers or [] for t in as_list(s.get("allowed_tools"))]
+    mode = choice if isinstance(choice, str) else str(choice.get("mode") or "auto")
+    if mode in ("any", "validated") and not declared and not config.mcp_servers:
+        raise errors.InvalidRequestError(
+            f"tool_choice: {mode!r} forces a function call, but this conversation declares no functions; "
+            "pass function_declarations (or use auto / none)"
+        )
+    if isinstance(choice, str):
+        return choice
+    names = [str(n) for n in as_list(choice.get("tools"))]
+    unknown = [n for n in names if n not in declared and n not in mcp_tools]
+    if unknown and not any(not s.get("allowed_tools") for s in config.mcp_servers or []):
+        raise errors.InvalidRequestError(
+            f"tool_choice.tools: {', '.join(map(repr, unknown))} are not declared; declared functions: "
+            f"{', '.join(declared) or 'none'}"
+        )
+    return {"allowed_tools": {"mode": mode, "tools": names}}
+
+
+def response_format(schema: dict[str, Any] | None, media: MediaParts) -> Any:
+    """The raw schema alone (as before), or a list of typed entries when image/audio formats join it."""
+    if not media.formats:
+        return schema
+    text = [{"type": "text", "mime_type": "application/json", "schema": schema}] if schema is not None else []
+    return [*text, *media.formats]
 
 
 def check_chain(
@@ -143,36 +205,50 @@ def check_chain(
         )
 
 
-def build_input(prompt: str, extras: TurnInputs, roots: Sequence[Path]) -> str | list[dict[str, Any]]:
-    """The create body's input: function_result steps (then the prompt), or files + prompt, or the prompt."""
+def build_input(prompt: str | None, extras: TurnInputs, roots: Sequence[Path]) -> str | list[dict[str, Any]]:
+    """The create body's input: function_result steps (then the prompt, if any), or files + prompt, or the prompt."""
     blocks, infos = inputs.content_blocks(extras.files, roots) if extras.files else ([], [])
     if infos:
         logger.info("files: %s", ", ".join(f"{i.kind} {i.mime_type}" for i in infos))
     steps = function_result_steps(extras.function_results)
     if not steps:
+        if not prompt:
+            raise errors.InvalidRequestError(
+                "prompt: required (the message for Gemini), unless function_results answer the previous turn's "
+                "function calls"
+            )
         return inputs.user_input(prompt, blocks)
-    return [*steps, {"type": "user_input", "content": [*blocks, {"type": "text", "text": prompt}]}]
+    if not prompt and not blocks:
+        return steps  # only the results, as the API's function round trip sends them
+    text = [{"type": "text", "text": prompt}] if prompt else []
+    return [*steps, {"type": "user_input", "content": [*blocks, *text]}]
 
 
 def build_request(
-    prompt: str,
+    prompt: str | None,
     config: TurnConfig,
     extras: TurnInputs,
     *,
+    given: TurnConfig,
     previous_interaction_id: str | None,
     roots: Sequence[Path],
+    catalog: Catalog,
 ) -> CreateRequest:
-    """The create request for a model turn. Arguments are checked before anything is sent."""
-    response_format, mime = structured_output(extras.response_schema)
+    """The create request for a model turn (`given`: the settings this turn set itself). Arguments are checked
+    before anything is sent."""
+    schema, mime = structured_output(extras.response_schema)
+    media = media_parts(config, given, config.model or "", catalog, json_mode=extras.json_mode)
     tools = tool_objects(config)
     return CreateRequest(
         input=build_input(prompt, extras, roots),
         model=config.model,
         previous_interaction_id=previous_interaction_id,
         system_instruction=config.system_instruction,
-        generation_config=generation_config(config),
+        generation_config=generation_config(config, tool_choice(config, extras), media),
         tools=tools,
-        response_format=response_format,
-        response_mime_type=mime,
+        response_format=response_format(schema, media),
+        response_mime_type=mime or ("application/json" if extras.json_mode else None),
+        response_modalities=media.response_modalities,
+        service_tier=config.service_tier,
         store=False if not extras.store else None,
     )

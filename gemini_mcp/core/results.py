@@ -12,7 +12,7 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from gemini_mcp.core.parts import GeneratedImage, ToolActivity
+from gemini_mcp.core.parts import GeneratedAudio, GeneratedImage, ToolActivity
 
 
 def iso(timestamp: float) -> str:
@@ -70,8 +70,13 @@ def _by(raw: object, key: str, value: str) -> dict[str, int] | None:
 
 
 class Citation(BaseModel):
-    url: str
+    url: str = Field(description="The source's URL; for a File Search citation, the document's name in its store.")
     title: str | None = None
+    page_number: int | None = Field(default=None, description="File Search citations: the page cited.")
+
+    def render(self) -> str:
+        page = f", page {self.page_number}" if self.page_number is not None else ""
+        return f"{self.title}{page} <{self.url}>" if self.title else f"{self.url}{page}"
 
 
 class FunctionCall(BaseModel):
@@ -104,9 +109,14 @@ class AskResult(BaseModel):
     images: list[GeneratedImage] = Field(
         default_factory=list[GeneratedImage], description="Generated images (also sent as image content)."
     )
+    audio: list[GeneratedAudio] = Field(
+        default_factory=list[GeneratedAudio], description="Generated audio (also sent as audio content)."
+    )
+    error: str | None = Field(default=None, description="Gemini's error when status is failed.")
 
     model_config = ConfigDict(populate_by_name=True)
     _image_data: list[tuple[str, str]] = PrivateAttr(default_factory=list[tuple[str, str]])
+    _audio_data: list[tuple[str, str]] = PrivateAttr(default_factory=list[tuple[str, str]])
 
     def set_image_data(self, images: list[tuple[str, str]]) -> None:
         """(mime type, base64 data) of each generated image, for the tool's image content blocks."""
@@ -116,19 +126,28 @@ class AskResult(BaseModel):
     def image_data(self) -> list[tuple[str, str]]:
         return list(self._image_data)
 
+    def set_audio_data(self, clips: list[tuple[str, str]]) -> None:
+        """(mime type, base64 data) of each generated audio clip, for the tool's audio content blocks."""
+        self._audio_data = list(clips)
+
+    @property
+    def audio_data(self) -> list[tuple[str, str]]:
+        return list(self._audio_data)
+
     def render(self) -> str:
         lines: list[str] = []
         if self.thoughts:
             lines.append("Thoughts: " + " | ".join(self.thoughts))
         lines.extend(f"[tool] {activity.render()}" for activity in self.tool_activity)
+        if self.error:
+            lines.append(f"Gemini reported the turn failed: {self.error}")
         lines.append(self.text or f"(no text; status {self.status})")
         lines.extend(f"[image {i.index}: {i.mime_type}, {i.uri}]" for i in self.images)
+        lines.extend(f"[audio {a.index}: {a.mime_type}, {a.uri}]" for a in self.audio)
         for call in self.function_calls:
             lines.append(f"[function call {call.id}] {call.name}({call.arguments})")
         if self.citations:
-            lines.append(
-                "Sources: " + "; ".join(c.url if not c.title else f"{c.title} <{c.url}>" for c in self.citations)
-            )
+            lines.append("Sources: " + "; ".join(c.render() for c in self.citations))
         lines.extend(f"Note: {note}" for note in self.notes)
         lines.append(
             f"[conversation_id={self.conversation_id} interaction_id={self.interaction_id} model={self.model}]"

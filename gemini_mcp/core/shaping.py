@@ -6,7 +6,8 @@ from typing import Any
 
 from gemini_mcp import errors
 from gemini_mcp.core import answers as outputs
-from gemini_mcp.core.parts import GeneratedImage
+from gemini_mcp.core import generated
+from gemini_mcp.core.parts import GeneratedAudio, GeneratedImage
 from gemini_mcp.core.results import AskResult, Citation, FunctionCall, Usage
 from gemini_mcp.core.turn import TurnInputs
 from gemini_mcp.gemini.jsonwalk import as_dict
@@ -59,12 +60,49 @@ def image_uri(interaction_id: str, index: int) -> str:
     return f"gemini://interactions/{interaction_id}/images/{index}"
 
 
+def audio_uri(interaction_id: str, index: int) -> str:
+    return f"gemini://interactions/{interaction_id}/audio/{index}"
+
+
+def _where(item: generated.MediaData, resource: str) -> str:
+    """The gemini:// resource of an item with bytes; Gemini's own link for one given only by uri."""
+    return item.uri if item.data is None and item.uri else resource
+
+
+def _media(result: AskResult, data: InteractionData) -> None:
+    """Images and audio: listed with their gemini:// resource (or Gemini's own link when it gave no bytes)."""
+    pictures = generated.images(data.steps)
+    result.images = [
+        GeneratedImage(index=i, mime_type=p.mime_type, uri=_where(p, image_uri(data.id, i)), source_uri=p.uri)
+        for i, p in enumerate(pictures)
+    ]
+    result.set_image_data([(p.mime_type, p.data) for p in pictures if p.data])
+    clips = generated.audio(data.steps)
+    result.audio = [
+        GeneratedAudio(index=i, mime_type=c.mime_type, uri=_where(c, audio_uri(data.id, i)), source_uri=c.uri)
+        for i, c in enumerate(clips)
+    ]
+    result.set_audio_data([(c.mime_type, c.data) for c in clips if c.data])
+
+
+def _parse_json(result: AskResult, conversation: Conversation, data: InteractionData, extras: TurnInputs) -> None:
+    if (extras.response_schema is None and not extras.json_mode) or data.status != "completed":
+        return
+    try:
+        result.json_ = outputs.parse_json(data.text, extras.response_schema, interaction_id=data.id)
+    except errors.StructuredOutputError as err:
+        again = "with the same response_schema" if extras.response_schema is not None else "with json_mode"
+        raise errors.StructuredOutputError(
+            f"{err} The turn is kept in conversation_id={conversation.id}: continue it (e.g. ask Gemini to fix "
+            f"the JSON, {again}) or start again."
+        ) from None
+
+
 def shape(
     conversation: Conversation, data: InteractionData, model: str, notes: list[str], extras: TurnInputs
 ) -> AskResult:
-    """The tool result for one answered turn. A response_schema answer that is not valid JSON raises (after
-    the turn was recorded, so the conversation stays consistent)."""
-    pictures = outputs.images(data.steps)
+    """The tool result for one answered turn. A response_schema / json_mode answer that is not valid JSON raises
+    (after the turn was recorded, so the conversation stays consistent)."""
     result = AskResult(
         conversation_id=conversation.id,
         interaction_id=data.id,
@@ -75,27 +113,19 @@ def shape(
         function_calls=function_calls(data.steps) if data.status == "requires_action" else [],
         tool_activity=outputs.tool_activity(data.steps),
         thoughts=outputs.thoughts(data.steps),
-        images=[
-            GeneratedImage(index=i, mime_type=p.mime_type, uri=image_uri(data.id, i), source_uri=p.uri)
-            for i, p in enumerate(pictures)
-        ],
         usage=Usage.from_raw(data.usage),
         notes=list(notes),
+        error="; ".join(data.errors) or None,
     )
-    result.set_image_data([(p.mime_type, p.data) for p in pictures if p.data])
+    _media(result, data)
     if not extras.store:
         result.notes.append(STORE_FALSE_NOTE)
     if data.status == "requires_action" and result.function_calls:
         result.notes.append(
             "Gemini asks you to call the function(s) in function_calls. Run them, then call ask_gemini with this "
-            "conversation_id and function_results=[{call_id, name, result}]."
+            "conversation_id and function_results=[{call_id, name, result}] (prompt is optional then)."
         )
-    if extras.response_schema is not None and data.status == "completed":
-        try:
-            result.json_ = outputs.parse_json(data.text, extras.response_schema, interaction_id=data.id)
-        except errors.StructuredOutputError as err:
-            raise errors.StructuredOutputError(
-                f"{err} The turn is kept in conversation_id={conversation.id}: continue it (e.g. ask Gemini to fix "
-                "the JSON, with the same response_schema) or start again."
-            ) from None
+    if data.status == "failed":
+        result.notes.append("The turn failed on Gemini's side (see error); the conversation can be continued.")
+    _parse_json(result, conversation, data, extras)
     return result

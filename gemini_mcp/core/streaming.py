@@ -33,6 +33,7 @@ class StepAssembler:
         self.model: str | None = None
         self.agent: str | None = None
         self.usage: dict[str, Any] | None = None
+        self.errors: list[str] = []
         self.steps: dict[int, dict[str, Any]] = {}
         self.final_steps: list[dict[str, Any]] | None = None
         self.completed = False
@@ -73,6 +74,7 @@ class StepAssembler:
         self.model = inter.model or self.model
         self.agent = inter.agent or self.agent
         self.usage = inter.usage or self.usage
+        self.errors = inter.errors or self.errors
         if completed:
             self.completed = True
             if inter.steps:
@@ -131,6 +133,7 @@ class StepAssembler:
             agent=self.agent,
             text=output_text(steps),
             usage=self.usage,
+            errors=list(self.errors),
             steps=steps,
         )
 

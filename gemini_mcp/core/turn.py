@@ -15,6 +15,37 @@ from pydantic import BaseModel, ConfigDict, Field
 BuiltinTool = Literal["google_search", "code_execution", "url_context"]
 BUILTIN_TOOLS: tuple[str, ...] = ("google_search", "code_execution", "url_context")
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$"
+SearchType = Literal["web_search", "image_search", "enterprise_web_search"]
+AspectRatio = Literal[
+    "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:8", "8:1", "1:4", "4:1"
+]  # fmt: skip
+ImageSize = Literal["512", "1K", "2K", "4K"]
+ToolChoiceMode = Literal["auto", "any", "none", "validated"]
+
+
+class GoogleSearchTool(BaseModel):
+    """Google Search limited to some search types (the plain string "google_search" means web search)."""
+
+    type: Literal["google_search"] = Field(description='Always "google_search".')
+    search_types: list[SearchType] = Field(
+        min_length=1, description="web_search, image_search and/or enterprise_web_search."
+    )
+
+
+class ImageSettings(BaseModel):
+    """How an image model draws: shape and size (image models only; see gemini://models)."""
+
+    aspect_ratio: AspectRatio | None = Field(default=None, description="e.g. 1:1, 16:9, 9:16, 4:3, 21:9.")
+    image_size: ImageSize | None = Field(default=None, description="512, 1K (default), 2K or 4K.")
+
+
+class AllowedTools(BaseModel):
+    """Only these functions may be called on this turn."""
+
+    tools: list[str] = Field(min_length=1, description="Names of declared functions (or MCP server tools).")
+    mode: Literal["auto", "any", "validated"] = Field(
+        default="auto", description="auto: Gemini decides; any/validated: it must call one of them."
+    )
 
 
 class FunctionDeclaration(BaseModel):
@@ -68,8 +99,16 @@ class TurnConfig(BaseModel):
     thinking_level: Annotated[str | None, GENERATION] = None
     temperature: Annotated[float | None, GENERATION] = None
     max_output_tokens: Annotated[int | None, GENERATION] = None
+    top_p: Annotated[float | None, GENERATION] = None
+    seed: Annotated[int | None, GENERATION] = None
+    stop_sequences: Annotated[list[str] | None, GENERATION] = None
+    service_tier: str | None = None
+    response_modalities: list[str] | None = None
+    voice: str | None = None
+    image_config: dict[str, Any] | None = None
     include_thoughts: bool | None = None
-    tools: list[str] | None = None
+    #: Built-in tool names, or objects such as {"type": "google_search", "search_types": [...]}.
+    tools: list[str | dict[str, Any]] | None = None
     file_search_store_names: list[str] | None = None
     mcp_servers: list[dict[str, Any]] | None = None
     function_declarations: list[dict[str, Any]] | None = None
@@ -93,7 +132,7 @@ class TurnConfig(BaseModel):
         """The settings marked `GENERATION` that are set, by name."""
         fields = type(self).model_fields
         values = {name: getattr(self, name) for name, info in fields.items() if GENERATION in info.metadata}
-        return {name: value for name, value in values.items() if value is not None}
+        return {name: value for name, value in values.items() if value is not None and value != []}
 
     def after_turn(self, stored: bool) -> TurnConfig:
         """What to remember after a turn sent with `stored` (the store flag is remembered only when false)."""
@@ -122,3 +161,27 @@ class TurnInputs:
     function_results: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
     response_schema: dict[str, Any] | None = None
     store: bool = True
+    #: auto | any | none | validated, or an `AllowedTools` dump ({"tools": [...], "mode": ...}).
+    tool_choice: str | dict[str, Any] | None = None
+    json_mode: bool = False
+
+
+@dataclass
+class AgentOptions:
+    """The Deep Research settings the API takes for agents (agent_config fields and service_tier)."""
+
+    service_tier: str | None = None
+    visualization: str | None = None
+    collaborative_planning: bool | None = None
+    enable_bigquery_tool: bool | None = None
+
+    def agent_config(self, thinking_summaries: bool) -> dict[str, Any]:
+        """The ``agent_config`` of a Deep Research run (fields left unset are not sent)."""
+        fields = {
+            "type": "deep-research",
+            "thinking_summaries": "auto" if thinking_summaries else "none",
+            "visualization": self.visualization,
+            "collaborative_planning": self.collaborative_planning,
+            "enable_bigquery_tool": self.enable_bigquery_tool,
+        }
+        return {name: value for name, value in fields.items() if value is not None}

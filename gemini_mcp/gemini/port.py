@@ -25,6 +25,8 @@ class CreateRequest:
     tools: list[dict[str, Any]] | None = None
     response_format: Any = None
     response_mime_type: str | None = None
+    response_modalities: list[str] | None = None
+    service_tier: str | None = None
     background: bool | None = None
     store: bool | None = None
 

@@ -6,9 +6,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from gemini_mcp.core.turn import BuiltinTool, FunctionDeclaration, FunctionResult, McpServer
+from gemini_mcp.core.turn import (
+    AllowedTools,
+    BuiltinTool,
+    FunctionDeclaration,
+    FunctionResult,
+    GoogleSearchTool,
+    ImageSettings,
+    McpServer,
+    ToolChoiceMode,
+)
 
 Prompt = Annotated[str, Field(min_length=1, description="The message for Gemini.")]
+OptionalPrompt = Annotated[
+    str | None,
+    Field(min_length=1, description="The message for Gemini. Required, except when function_results answer a turn."),
+]
 ConversationId = Annotated[
     str | None,
     Field(description="Continue this conversation (an id returned earlier). Omit to start a new conversation."),
@@ -27,7 +40,7 @@ SystemInstruction = Annotated[
     str | None, Field(description="System instruction; remembered for later turns of the conversation.")
 ]
 ThinkingLevel = Annotated[
-    Literal["minimal", "low", "medium", "high"] | None, Field(description="How much Gemini thinks first.")
+    Literal["minimal", "low", "medium", "high", "xhigh"] | None, Field(description="How much Gemini thinks first.")
 ]
 Temperature = Annotated[float | None, Field(ge=0.0, le=2.0, description="Sampling temperature, 0-2.")]
 MaxOutputTokens = Annotated[int | None, Field(ge=1, le=65536, description="Cap on answer tokens.")]
@@ -35,8 +48,11 @@ IncludeThoughts = Annotated[
     bool | None, Field(description="Return Gemini's thought summaries in `thoughts`. Remembered.")
 ]
 BuiltinTools = Annotated[
-    list[BuiltinTool] | None,
-    Field(description="Built-in tools Gemini may use; remembered ([] turns them off)."),
+    list[BuiltinTool | GoogleSearchTool] | None,
+    Field(
+        description="Built-in tools Gemini may use; remembered ([] turns them off). Google Search may be given as "
+        '{"type": "google_search", "search_types": ["web_search", "image_search"]}.'
+    ),
 ]
 FunctionDeclarations = Annotated[
     list[FunctionDeclaration] | None,
@@ -77,3 +93,52 @@ IdempotencyKey = Annotated[
         "interaction it started (and a finished turn's answer) instead of starting anything: safe retries.",
     ),
 ]
+
+# issue 14: the rest of the API's per-turn settings (remembered unless said otherwise)
+TopP = Annotated[float | None, Field(ge=0.0, le=1.0, description="Nucleus sampling: cumulative probability, 0-1.")]
+Seed = Annotated[
+    int | None, Field(ge=0, le=2_147_483_647, description="Sampling seed: the same seed and turn repeat an answer.")
+]
+StopSequences = Annotated[
+    list[Annotated[str, Field(min_length=1)]] | None,
+    Field(max_length=5, description="Up to 5 strings; the answer stops before the first one ([] clears)."),
+]
+ToolChoice = Annotated[
+    ToolChoiceMode | AllowedTools | None,
+    Field(
+        description="This turn only: auto (default), any (must call a declared function), none (no calls), "
+        "validated, or {tools: [names], mode} to allow only some functions."
+    ),
+]
+ServiceTier = Annotated[
+    Literal["flex", "standard", "priority"] | None,
+    Field(description="flex: cheaper, for work that can wait; standard; priority: faster, costs more."),
+]
+ResponseModalities = Annotated[
+    list[Literal["text", "image", "audio"]] | None,
+    Field(min_length=1, description="What the answer may contain; what a model can output is in gemini://models."),
+]
+Voice = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=100,
+        description="Speech models: the voice (e.g. Kore, Puck, Charon; or voices/<id>). The answer is audio.",
+    ),
+]
+ImageConfig = Annotated[
+    ImageSettings | None, Field(description="Image models: aspect_ratio and image_size of generated images.")
+]
+JsonMode = Annotated[
+    bool,
+    Field(description="This turn only: answer with JSON of any shape, returned parsed in `json` (no schema needed)."),
+]
+
+# start_deep_research's agent settings
+Visualization = Annotated[
+    Literal["off", "auto"] | None, Field(description="auto: the report may include charts and images.")
+]
+CollaborativePlanning = Annotated[
+    bool | None, Field(description="Let the agent plan the research with you before it runs.")
+]
+EnableBigqueryTool = Annotated[bool | None, Field(description="Let the agent query BigQuery.")]

@@ -9,8 +9,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
 from gemini_mcp import errors
-from gemini_mcp.core import answers as outputs
-from gemini_mcp.core import shaping
+from gemini_mcp.core import generated, shaping
 from gemini_mcp.core.interactions import describe, summarize
 from gemini_mcp.core.results import iso
 from gemini_mcp.core.turn import TurnConfig
@@ -66,21 +65,30 @@ async def conversation(conversation_id: str, ctx: Ctx) -> str:
     )
 
 
-async def interaction_image(interaction_id: str, index: str, ctx: Ctx) -> bytes:
-    """Image number `index` (0-based) that the interaction generated."""
+async def _media(interaction_id: str, index: str, kind: str, ctx: Ctx) -> generated.MediaData:
     try:
         record = await state(ctx).interactions.load(owner(), interaction_id)
     except errors.NotFoundError as err:
         raise ResourceNotFoundError(str(err)) from err
-    pictures = outputs.images(record.steps)
-    if not index.isdigit() or int(index) >= len(pictures):
+    items = generated.images(record.steps) if kind == "image" else generated.audio(record.steps)
+    if not index.isdigit() or int(index) >= len(items):
         raise ResourceNotFoundError(
-            f"Interaction '{interaction_id}' has no image {index} (it has {len(pictures)}; numbering starts at 0)."
+            f"Interaction '{interaction_id}' has no {kind} {index} (it has {len(items)}; numbering starts at 0)."
         )
-    picture = pictures[int(index)]
-    if picture.data is None:
-        raise ResourceNotFoundError(f"Gemini gave image {index} only as a link: {picture.uri}")
-    return base64.b64decode(picture.data)
+    item = items[int(index)]
+    if item.data is None:
+        raise ResourceNotFoundError(f"Gemini gave {kind} {index} only as a link; read it there: {item.uri}")
+    return item
+
+
+async def interaction_image(interaction_id: str, index: str, ctx: Ctx) -> bytes:
+    """Image number `index` (0-based) that the interaction generated."""
+    return base64.b64decode((await _media(interaction_id, index, "image", ctx)).data or "")
+
+
+async def interaction_audio(interaction_id: str, index: str, ctx: Ctx) -> bytes:
+    """Audio clip number `index` (0-based) that the interaction generated (WAV)."""
+    return base64.b64decode((await _media(interaction_id, index, "audio", ctx)).data or "")
 
 
 def register(server: MCPServer[AppState], running: Running) -> None:
@@ -99,6 +107,9 @@ def register(server: MCPServer[AppState], running: Running) -> None:
     server.resource(
         "gemini://interactions/{interaction_id}/images/{index}", name="interaction-image", mime_type="image/png"
     )(interaction_image)
+    server.resource(
+        "gemini://interactions/{interaction_id}/audio/{index}", name="interaction-audio", mime_type="audio/wav"
+    )(interaction_audio)
     server.resource("gemini://conversations/{conversation_id}", name="conversation", mime_type="application/json")(
         conversation
     )

@@ -8,13 +8,14 @@ each tool with `failures.reported`, which turns them into MCP tool errors.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from mcp.server import MCPServer
-from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
 
 from gemini_mcp.core.conversations import Turn
+from gemini_mcp.core.media import check_voice
 from gemini_mcp.core.results import (
     AskResult,
     CancelResult,
@@ -26,47 +27,51 @@ from gemini_mcp.core.results import (
     ResearchStarted,
     iso,
 )
-from gemini_mcp.core.turn import TurnConfig, TurnInputs
+from gemini_mcp.core.turn import AgentOptions, TurnConfig, TurnInputs
 from gemini_mcp.server.arguments import (
     BuiltinTools,
+    CollaborativePlanning,
     ConversationId,
+    EnableBigqueryTool,
     Files,
     FileSearchStores,
     FunctionDeclarations,
     FunctionResults,
     IdempotencyKey,
+    ImageConfig,
     IncludeThoughts,
     InteractionId,
+    JsonMode,
     Limit,
     MaxOutputTokens,
     McpServers,
     Model,
-    Prompt,
+    OptionalPrompt,
+    ResponseModalities,
     ResponseSchema,
+    Seed,
+    ServiceTier,
     Status,
+    StopSequences,
     StoreFlag,
     SystemInstruction,
     Temperature,
     ThinkingLevel,
+    ToolChoice,
+    TopP,
+    Visualization,
+    Voice,
 )
+from gemini_mcp.server.content import answer_result, plain, tool_result
 from gemini_mcp.server.failures import reported
 from gemini_mcp.server.state import AppState, Ctx, owner, state
 
+#: ask_gemini's per-turn arguments (never remembered): the fields of `TurnInputs`.
+_TURN_INPUTS = frozenset({"files", "function_results", "response_schema", "store", "tool_choice", "json_mode"})
+#: ask_gemini's remembered settings: the fields of `TurnConfig` (its `store` is kept by the conversation itself).
+_SETTINGS = frozenset(TurnConfig.model_fields) - {"store"}
 GEMINI_CALL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 READ_LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-
-
-def _result(model: BaseModel) -> CallToolResult:
-    render = getattr(model, "render", None)
-    text = str(render()) if callable(render) else model.model_dump_json()
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)], structured_content=model.model_dump(mode="json", by_alias=True)
-    )
-
-
-def _dumps(items: list[Any] | None) -> list[dict[str, Any]] | None:
-    """Validated argument models back to plain JSON (remembered in the store, sent to Gemini)."""
-    return None if items is None else [item.model_dump(exclude_none=True) for item in items]
 
 
 def _wants_progress(ctx: Ctx) -> bool:
@@ -87,8 +92,8 @@ def _progress_sink(ctx: Ctx) -> Callable[[float, str], Awaitable[None]] | None:
 
 
 async def ask_gemini(
-    prompt: Prompt,
     ctx: Ctx,
+    prompt: OptionalPrompt = None,
     conversation_id: ConversationId = None,
     model: Model = None,
     system_instruction: SystemInstruction = None,
@@ -105,32 +110,33 @@ async def ask_gemini(
     mcp_servers: McpServers = None,
     store: StoreFlag = True,
     idempotency_key: IdempotencyKey = None,
+    top_p: TopP = None,
+    seed: Seed = None,
+    stop_sequences: StopSequences = None,
+    tool_choice: ToolChoice = None,
+    service_tier: ServiceTier = None,
+    response_modalities: ResponseModalities = None,
+    voice: Voice = None,
+    image_config: ImageConfig = None,
+    json_mode: JsonMode = False,
 ) -> Annotated[CallToolResult, AskResult]:
     """Ask a Gemini model one turn of a conversation and get its answer.
 
     Without conversation_id a new conversation starts; pass the returned conversation_id to continue
     it (the server keeps the chain, so Gemini remembers earlier turns). system_instruction, model,
     generation settings, tools and function declarations given once are remembered for later turns.
-    When status is requires_action, run the function_calls and answer with function_results.
+    When status is requires_action, run the function_calls and answer with function_results (prompt optional).
+    Speech models answer with audio (voice), image models with images (image_config); see gemini://models.
     """
-    config = TurnConfig(
-        model=model,
-        system_instruction=system_instruction,
-        thinking_level=thinking_level,
-        temperature=temperature,
-        max_output_tokens=max_output_tokens,
-        include_thoughts=include_thoughts,
-        tools=list(tools) if tools is not None else None,
-        function_declarations=_dumps(function_declarations),
-        file_search_store_names=file_search_store_names,
-        mcp_servers=_dumps(mcp_servers),
-    )
-    extras = TurnInputs(files or [], _dumps(function_results) or [], response_schema, store)
+    arguments = dict(locals())  # the arguments, by name: settings go to TurnConfig, per-turn inputs to TurnInputs
+    given = {name: plain(value) for name, value in arguments.items() if value is not None and name != "ctx"}
+    if voice is not None:
+        given["voice"] = check_voice(voice)
+    config = TurnConfig.model_validate({k: v for k, v in given.items() if k in _SETTINGS})
+    extras = TurnInputs(**{k: v for k, v in given.items() if k in _TURN_INPUTS})
     turn = Turn(prompt, conversation_id, config, extras, idempotency_key)
     answer = await state(ctx).conversations.ask(owner(), turn, on_progress=_progress_sink(ctx))
-    result = _result(answer)
-    result.content.extend(ImageContent(type="image", data=d, mime_type=m) for m, d in answer.image_data)
-    return result
+    return answer_result(answer)
 
 
 async def start_deep_research(
@@ -147,6 +153,10 @@ async def start_deep_research(
     file_search_store_names: FileSearchStores = None,
     mcp_servers: McpServers = None,
     idempotency_key: IdempotencyKey = None,
+    service_tier: ServiceTier = None,
+    visualization: Visualization = None,
+    collaborative_planning: CollaborativePlanning = None,
+    enable_bigquery_tool: EnableBigqueryTool = None,
 ) -> Annotated[CallToolResult, ResearchStarted]:
     """Start a Gemini Deep Research run in the background and return its interaction_id at once.
 
@@ -154,7 +164,7 @@ async def start_deep_research(
     wait_seconds=...) until done is true; stop it with cancel_interaction. It keeps running if you disconnect.
     """
     app = state(ctx)
-    tools = TurnConfig(file_search_store_names=file_search_store_names, mcp_servers=_dumps(mcp_servers))
+    tools = TurnConfig(file_search_store_names=file_search_store_names, mcp_servers=plain(mcp_servers))
     conversation, record, notes = await app.conversations.start_research(
         owner(),
         query,
@@ -164,6 +174,7 @@ async def start_deep_research(
         files=files,
         tools=tools,
         idempotency_key=idempotency_key,
+        options=AgentOptions(service_tier, visualization, collaborative_planning, enable_bigquery_tool),
     )
     app.watcher.follow(record)
     result = ResearchStarted(
@@ -173,7 +184,7 @@ async def start_deep_research(
         status=record.status,
         notes=notes,
     )
-    return _result(result)
+    return tool_result(result)
 
 
 async def get_interaction(
@@ -199,12 +210,12 @@ async def get_interaction(
     result = await state(ctx).interactions.get(
         owner(), interaction_id, wait_seconds=wait_seconds, offset=offset, max_chars=max_chars, progress=progress
     )
-    return _result(result)
+    return tool_result(result)
 
 
 async def cancel_interaction(interaction_id: InteractionId, ctx: Ctx) -> Annotated[CallToolResult, CancelResult]:
     """Cancel a running background interaction (e.g. a Deep Research run) and return its status."""
-    return _result(await state(ctx).interactions.cancel(owner(), interaction_id))
+    return tool_result(await state(ctx).interactions.cancel(owner(), interaction_id))
 
 
 async def list_interactions(
@@ -213,7 +224,7 @@ async def list_interactions(
     limit: Limit = 20,
 ) -> Annotated[CallToolResult, InteractionList]:
     """List your recent interactions (chat turns and research runs) from this server's store."""
-    return _result(await state(ctx).interactions.list(owner(), status=status, limit=limit))
+    return tool_result(await state(ctx).interactions.list(owner(), status=status, limit=limit))
 
 
 async def list_conversations(ctx: Ctx, limit: Limit = 20) -> Annotated[CallToolResult, ConversationList]:
@@ -233,7 +244,7 @@ async def list_conversations(ctx: Ctx, limit: Limit = 20) -> Annotated[CallToolR
             for c in conversations
         ]
     )
-    return _result(result)
+    return tool_result(result)
 
 
 async def delete_conversation(
@@ -246,7 +257,7 @@ async def delete_conversation(
     """Forget a conversation on this server; with delete_remote, also delete its interactions on Gemini."""
     deleted, failures = await state(ctx).conversations.delete(owner(), conversation_id, delete_remote=delete_remote)
     result = DeleteResult(conversation_id=conversation_id, remote_deleted=deleted, remote_errors=failures)
-    return _result(result)
+    return tool_result(result)
 
 
 def register(server: MCPServer[AppState]) -> None:

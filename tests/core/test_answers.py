@@ -9,11 +9,11 @@ import pytest
 from gemini_mcp.core.answers import (
     check_schema,
     citations,
-    images,
     parse_json,
     thoughts,
     tool_activity,
 )
+from gemini_mcp.core.generated import images
 from gemini_mcp.errors import InvalidRequestError, StructuredOutputError
 
 REDIRECT = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/AbC123"

@@ -79,6 +79,7 @@ async def test_resources_show_the_interaction_the_conversation_and_the_models(se
         "gemini://interactions/{interaction_id}",
         "gemini://interactions/{interaction_id}/report",
         "gemini://interactions/{interaction_id}/images/{index}",
+        "gemini://interactions/{interaction_id}/audio/{index}",
         "gemini://conversations/{conversation_id}",
     }
 

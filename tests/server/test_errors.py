@@ -157,7 +157,6 @@ async def test_model_not_in_the_allowed_list(tmp_path: Path, emulator: Emulator)
 @pytest.mark.parametrize(
     ("tool", "arguments", "field"),
     [
-        ("ask_gemini", {}, "prompt"),
         ("ask_gemini", {"prompt": "Hi", "temperature": 5}, "temperature"),
         ("ask_gemini", {"prompt": "Hi", "thinking_level": "extreme"}, "thinking_level"),
         ("ask_gemini", {"prompt": ""}, "prompt"),
