@@ -13,7 +13,6 @@ import wave
 from mcp.types import AudioContent, BlobResourceContents, ImageContent, ResourceLink, TextResourceContents
 
 from gemini_mcp.config import Settings
-from gemini_mcp.core.generated import audio
 from gemini_mcp.emulator.server import Emulator
 
 from .harness import creates, data, open_client, text
@@ -117,27 +116,6 @@ async def test_an_image_given_only_by_link_is_passed_on_as_a_resource_link(
     [link] = [c for c in result.content if isinstance(c, ResourceLink)]
     assert (str(link.uri), link.mime_type, link.name) == (image["uri"], "image/png", "image-0")
     assert not [c for c in result.content if isinstance(c, ImageContent)]
-
-
-def test_raw_pcm_audio_is_wrapped_as_wav_and_links_are_kept() -> None:
-    pcm = struct.pack("<4h", 0, 1000, -1000, 0)
-    steps = [
-        {
-            "type": "model_output",
-            "content": [
-                {
-                    "type": "audio",
-                    "mime_type": "audio/L16;codec=pcm;rate=16000",
-                    "data": base64.b64encode(pcm).decode(),
-                },
-                {"type": "audio", "mime_type": "audio/mp3", "uri": "https://example.com/a.mp3"},
-            ],
-        }
-    ]
-    wav_clip, linked = audio(steps)
-    with wave.open(io.BytesIO(base64.b64decode(wav_clip.data or ""))) as clip:
-        assert wav_clip.mime_type == "audio/wav" and clip.getframerate() == 16000 and clip.readframes(4) == pcm
-    assert (linked.mime_type, linked.data, linked.uri) == ("audio/mp3", None, "https://example.com/a.mp3")
 
 
 async def test_models_resource_says_which_models_take_audio_and_image_settings(settings: Settings) -> None:
