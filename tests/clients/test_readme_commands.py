@@ -3,14 +3,16 @@
 A command is each `&&`-separated part of every line in a ```bash block, and every inline code span that starts
 with a program name (`gemini-mcp demo`, `uvx --from . gemini-mcp`, ...). Each must match one runner below, which
 runs it the way a reader would, with only these changes: installs are `pip install --dry-run` into this venv (the
-wheel test installs for real in a fresh one), `python -m pytest` only collects (it is the suite running this),
-a server that would listen on port 8000 takes a free port (the Inspector line is pointed at it), `uvx` resolves
-the distribution from this checkout (it is not on PyPI yet), and `claude mcp add` lines must be the ones
-tests/clients/test_client_configs.py starts. A command without a runner fails the test: add one.
+wheel test installs for real in a fresh one), `python -m pytest` only collects (it is the suite running this), a
+server that would listen on port 8000 takes a free port (an Inspector CLI line is pointed at it; a web UI line is
+started on free ports and its page fetched), `uvx` resolves the distribution from this checkout (it is not on
+PyPI yet), and `claude mcp add` lines must be the ones tests/clients/test_client_configs.py starts. A command
+without a runner fails the test: add one.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -20,11 +22,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import anyio
+import httpx2
 import pytest
+from anyio.streams.text import TextReceiveStream
 from mcp import Client, StdioServerParameters
 
 from gemini_mcp.emulator import EmulatorConfig, EmulatorThread
 from tests.harness.clients import TOOL_NAMES, http_client, remember_a_name
+from tests.harness.ports import free_port
 from tests.harness.processes import http_server_process, run_to_end
 
 from .helpers import REPO, NodeTools, server_env
@@ -33,6 +38,8 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 MAX_LINES = 150
 PROGRAMS = {"gemini-mcp", "gemini-interactions-mcp", "python", "python3", "pip", "uvx", "npx", "claude", "bash", "."}
 SHOWN_URL = "http://127.0.0.1:8000/mcp"
+INSPECTOR = "@modelcontextprotocol/inspector"
+WEB_PORTS = ("CLIENT_PORT", "SERVER_PORT", "MCP_SANDBOX_PORT")  # the web UI's own ports, here free ones
 KEY = "AQ.test-readme-quick-start-key"
 
 
@@ -124,18 +131,51 @@ async def http_server(command: str, tmp_path: Path, request: pytest.FixtureReque
     assert keys == [KEY]
 
 
-async def inspector_cli(command: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+async def inspector(command: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     node_tools: NodeTools = request.getfixturevalue("node_tools")
     words = shlex.split(command)
-    args = words[words.index("@modelcontextprotocol/inspector") + 1 :]
-    assert "--cli" in args, "the README's Inspector line is the CLI one (the web UI cannot run in a test)"
+    args = words[words.index(INSPECTOR) + 1 :]
+    args = [installed("gemini-mcp") if arg == "$(command -v gemini-mcp)" else arg for arg in args]
+    if "--cli" in args:
+        await inspector_cli(node_tools, args, tmp_path)
+    else:
+        await inspector_web(node_tools, args, tmp_path)
+
+
+async def inspector_cli(node_tools: NodeTools, args: list[str], tmp_path: Path) -> None:
+    """The CLI line, pointed at a server on the emulator: it lists the seven tools."""
     argv = [installed("gemini-mcp"), "--emulator", "--transport", "http", "--port", "0"]
     async with http_server_process(tmp_path, server_env(tmp_path / "data"), command=argv) as server:
         args = [server.url if arg == SHOWN_URL else arg for arg in args]
-        done = await anyio.to_thread.run_sync(
-            lambda: node_tools.run("@modelcontextprotocol/inspector", "mcp-inspector", args, timeout=120)
-        )
+        done = await anyio.to_thread.run_sync(lambda: node_tools.run(INSPECTOR, "mcp-inspector", args, timeout=120))
     assert set(TOOL_NAMES) <= set(re.findall(r'"name": "(\w+)"', ran(done)))
+
+
+async def inspector_web(node_tools: NodeTools, args: list[str], tmp_path: Path) -> None:
+    """The web UI line: it starts (on free ports, no browser opened) and serves its page."""
+    env = server_env(tmp_path / "data") | {name: str(free_port()) for name in WEB_PORTS}
+    env |= {"MCP_AUTO_OPEN_ENABLED": "false", "PATH": f"{node_tools.node.parent}{os.pathsep}{os.environ['PATH']}"}
+    argv = [str(node_tools.node), str(node_tools.script(INSPECTOR, "mcp-inspector")), *args]
+    process = await anyio.open_process(argv, env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    output, url = "", None
+    try:
+        assert process.stdout is not None
+        with anyio.fail_after(120):
+            async for chunk in TextReceiveStream(process.stdout):
+                output += chunk
+                if found := re.search(r"up and running at:\s*\n\s*(http://\S+)\n", output):
+                    url = found.group(1)
+                    break
+            assert url, f"the Inspector web UI did not start:\n{output}"
+            async with httpx2.AsyncClient() as http:
+                assert (await http.get(url)).status_code == 200
+    finally:
+        process.terminate()
+        with anyio.move_on_after(10):
+            await process.wait()
+        if process.returncode is None:
+            process.kill()
+        await process.aclose()
 
 
 async def doctor(command: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
@@ -179,7 +219,7 @@ RUNNERS: list[tuple[str, Runner]] = [
     (r"python -m pip install -e (\.|\"\.\[test\]\")", pip_install),
     (r"python -m pytest", pytest_collects),
     (r"gemini-mcp --emulator auto --transport http", http_server),
-    (r"npx (-y )?@modelcontextprotocol/inspector .*", inspector_cli),
+    (r"npx (-y )?@modelcontextprotocol/inspector( .*)?", inspector),
     (r"gemini-mcp check( --emulator)?", doctor),
     (r"gemini-mcp demo", demo),
     (r"gemini-mcp|gemini-interactions-mcp", stdio_server),
@@ -209,7 +249,7 @@ def test_every_command_the_readme_shows_has_a_runner() -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("command", shown_commands(README))
+@pytest.mark.parametrize("command", shown_commands(README), ids=lambda command: command[:60])
 async def test_the_readme_command_runs(command: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     run = runner_for(command)
     assert run is not None, f"no runner for {command!r}"
