@@ -17,7 +17,7 @@ import re
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from gemini_mcp import errors
+from gemini_mcp.core import schema_check
 from gemini_mcp.core.parts import ToolActivity, UrlRead
 from gemini_mcp.core.results import Citation
 from gemini_mcp.errors import StructuredOutputError
@@ -213,25 +213,14 @@ def thoughts(steps: list[dict[str, Any]]) -> list[str]:
 
 
 def check_schema(schema: dict[str, Any]) -> None:
-    """Reject a response_schema that is not a valid JSON Schema, before Gemini is called."""
-    from jsonschema import exceptions, validators
-
-    if not schema:
-        raise errors.InvalidRequestError("response_schema: an empty schema; give a JSON Schema object")
-    try:
-        validators.validator_for(schema).check_schema(schema)
-    except exceptions.SchemaError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
-        raise errors.InvalidRequestError(
-            f"response_schema is not a valid JSON Schema: {exc.message} (at {where})"
-        ) from None
+    """Reject a response_schema that is not a valid JSON Schema or breaks the size/regex limits
+    (`schema_check`), before Gemini is called."""
+    schema_check.check_schema(schema, "response_schema")
 
 
 def parse_json(text: str, schema: dict[str, Any] | None, *, interaction_id: str) -> Any:
     """The answer parsed as JSON and validated against `schema` (when given); StructuredOutputError says what
     is wrong."""
-    from jsonschema import validators
-
     body = text.strip()
     fenced = _FENCE.match(body)
     if fenced:
@@ -251,14 +240,12 @@ def parse_json(text: str, schema: dict[str, Any] | None, *, interaction_id: str)
         ) from None
     if schema is None:
         return value
-    validator = validators.validator_for(schema)(schema)
-    problems = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+    problems = schema_check.problems(value, schema)
     if problems:
-        first = problems[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        where, message = problems[0]
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise StructuredOutputError(
-            f"Gemini's JSON answer does not match response_schema: {first.message} at {where}{more} "
+            f"Gemini's JSON answer does not match response_schema: {message} at {where}{more} "
             f"(interaction {interaction_id}). Ask again, or relax the schema."
         )
     return value

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-
-import anyio
 
 from gemini_mcp import errors
 from gemini_mcp.config import Settings
 from gemini_mcp.core import files as inputs
-from gemini_mcp.core import idempotency, paths, requests, shaping, streaming
+from gemini_mcp.core import idempotency, paths, requests, shaping, streaming, worker
 from gemini_mcp.core.idempotency import Starts
 from gemini_mcp.core.models import Models
 from gemini_mcp.core.results import AskResult
 from gemini_mcp.core.turn import AgentOptions, TurnConfig, TurnInputs
+from gemini_mcp.core.turnlocks import TurnLocks
 from gemini_mcp.gemini.port import CreateRequest, GeminiBackend, InteractionData
 from gemini_mcp.store.port import Conversation, InteractionRecord, Store, now
 
@@ -80,7 +78,7 @@ class Conversations:
         self.backend = backend
         self.models = models if models is not None else Models(settings, store, backend)
         self.starts = Starts(store)
-        self._locks: dict[str, anyio.Lock] = {}
+        self._turns = TurnLocks()  # one turn at a time per (owner, conversation)
 
     async def load(self, owner: str, conversation_id: str) -> Conversation:
         conversation = await self.store.get_conversation(owner, conversation_id)
@@ -99,23 +97,9 @@ class Conversations:
             id=new_conversation_id(), owner=owner, title=shaping.shorten(title, 60), created=stamp, updated=stamp
         )
 
-    @asynccontextmanager
-    async def _one_turn_at_a_time(self, conversation_id: str | None) -> AsyncGenerator[None]:
-        """Serialize turns of one conversation, so concurrent calls chain instead of forking the history."""
-        if not conversation_id:
-            yield
-            return
-        lock = self._locks.setdefault(conversation_id, anyio.Lock())
-        try:
-            async with lock:
-                yield
-        finally:
-            if not lock.locked() and not lock.statistics().tasks_waiting:
-                self._locks.pop(conversation_id, None)
-
     async def ask(self, owner: str, turn: Turn, on_progress: ProgressFn | None = None) -> AskResult:
         """One turn. With `on_progress`, the answer is streamed and text/thought deltas are forwarded."""
-        async with self._one_turn_at_a_time(turn.conversation_id):
+        async with self._turns.hold(owner, turn.conversation_id):
             if not turn.idempotency_key:
                 return await self._ask(owner, turn, on_progress)
             digest = idempotency.fingerprint(
@@ -145,19 +129,29 @@ class Conversations:
         config.model = model  # a retired id, also a remembered one, is remembered as its successor from now on
         sent, dropped = self.models.drop_settings(model, config)
         notes += dropped
-        request = requests.build_request(
-            turn.prompt,
-            sent,
-            turn.inputs,
-            given=turn.config,
-            previous_interaction_id=conversation.last_interaction_id,
-            roots=paths.resolve_roots(self.settings.file_roots),
-            catalog=self.models.now(),
+        roots, previous = paths.resolve_roots(self.settings.file_roots), conversation.last_interaction_id
+        catalog = self.models.now()
+        request = await worker.off_loop(  # files are read and schemas checked in a worker thread, time-limited
+            lambda: requests.build_request(
+                turn.prompt,
+                sent,
+                turn.inputs,
+                given=turn.config,
+                previous_interaction_id=previous,
+                roots=roots,
+                catalog=catalog,
+            ),
+            what="reading files and checking schemas for this call",
+            needed=bool(turn.inputs.files or turn.inputs.response_schema is not None or sent.function_declarations),
         )
         data = await (self._create(request) if on_progress is None else self._stream(request, on_progress))
         config = config.after_turn(stored=turn.inputs.store)
         await self._record_turn(conversation, config, data, kind="model", prompt=said, model=model)
-        return shaping.shape(conversation, data, model, notes, turn.inputs)
+        return await worker.off_loop(
+            lambda: shaping.shape(conversation, data, model, notes, turn.inputs),
+            what=f"checking Gemini's answer (conversation {conversation.id})",
+            needed=turn.inputs.response_schema is not None,
+        )
 
     async def start_research(
         self,
@@ -179,7 +173,7 @@ class Conversations:
         parts = {"q": query, "agent": agent_id, "conversation": conversation_id, "summary": thinking_summaries}
         digest = idempotency.fingerprint(**parts, files=files, tools=tools, options=chosen)
         job = (owner, query, agent_id, conversation_id, thinking_summaries, files or [], tools or TurnConfig(), chosen)
-        async with self._one_turn_at_a_time(conversation_id):
+        async with self._turns.hold(owner, conversation_id):
             earlier, started = await self.starts.run_once(
                 owner,
                 idempotency_key,
@@ -207,7 +201,10 @@ class Conversations:
         options: AgentOptions,
     ) -> tuple[Conversation, InteractionRecord]:
         conversation = await self.open(owner, conversation_id, query)
-        blocks, _ = inputs.content_blocks(files, paths.resolve_roots(self.settings.file_roots)) if files else ([], [])
+        roots = paths.resolve_roots(self.settings.file_roots)
+        blocks, _ = await worker.off_loop(
+            lambda: inputs.content_blocks(files, roots), what="reading the files for this call", needed=bool(files)
+        )
         request = CreateRequest(
             input=inputs.user_input(query, blocks),
             agent=agent_id,

@@ -1,9 +1,12 @@
 """`files` -> Interactions API content blocks (images, PDFs and office documents, audio, video, text).
 
 Local paths are read only under the allowed roots (`gemini_mcp.core.paths.resolve_file` resolves ``~``, ``..``,
-symlinks and Windows spellings *before* the check). https URLs are passed to Gemini as ``uri`` blocks
-and never fetched here. The MIME type comes from the extension, or from the file's first bytes when
-the extension says nothing. Sizes are checked before a byte is read. Knows nothing about MCP.
+symlinks and Windows spellings *before* the check), then opened once and re-checked through the descriptor
+(`gemini_mcp.core.safe_open`), so a path swapped between check and read is never followed. https URLs are
+passed to Gemini as ``uri`` blocks and never fetched here. The MIME type comes from the extension, or from the
+file's first bytes when the extension says nothing. Sizes are checked (fstat) before the body is read, and the
+read stops at the cap. PEM private keys are refused by content. Blocking I/O: the caller runs this in a worker
+thread. Knows nothing about MCP.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from gemini_mcp.core.paths import is_url, resolve_file
+from gemini_mcp.core.paths import is_url, protected_error, resolve_file
+from gemini_mcp.core.safe_open import OpenedFile, open_checked
 from gemini_mcp.errors import InvalidRequestError
 
 logger = logging.getLogger(__name__)
@@ -194,51 +198,71 @@ def url_block(url: str, field: str = "files") -> tuple[dict[str, Any], FileInfo]
     return {"type": kind, "uri": url.strip(), "mime_type": mime}, FileInfo(url, kind, mime, None)
 
 
+def _too_big(
+    field: str, source: str, size: int | None, limit: int, what: str = "files sent inline"
+) -> InvalidRequestError:
+    """``size`` None: the file grew past the cap while it was read."""
+    said = f"{size / MiB:.1f} MiB" if size is not None else f"more than {limit / MiB:.0f} MiB (it grew while read)"
+    return InvalidRequestError(
+        f"{field}: {source[:200]!r} is {said}; {what} may be at most {limit / MiB:.0f} MiB. "
+        "Pass a smaller file, or an https URL to it"
+    )
+
+
 def local_block(
-    path: Path, source: str, *, field: str = "files", max_bytes: int = MAX_FILE_BYTES
+    path: Path,
+    source: str,
+    *,
+    field: str = "files",
+    max_bytes: int = MAX_FILE_BYTES,
+    roots: Sequence[Path] | None = None,
 ) -> tuple[dict[str, Any], FileInfo]:
-    """A content block with the file's bytes inline (text files as a text block)."""
-    size = path.stat().st_size
-    name = path.name
-    if size > max_bytes:
-        raise InvalidRequestError(
-            f"{field}: {source[:200]!r} is {size / MiB:.1f} MiB; files sent inline may be at most "
-            f"{max_bytes / MiB:.0f} MiB. Pass a smaller file, or an https URL to it"
-        )
-    suffix = path.suffix.lower()
-    with path.open("rb") as handle:
-        head = handle.read(64)
-    known = EXTENSIONS.get(suffix)
-    if known is None and suffix not in TEXT_EXTENSIONS:
-        known = sniff(head)
-    if known is None and (suffix in TEXT_EXTENSIONS or (not suffix and _looks_like_text(head))):
-        return _text_block(path, source, size, field)
-    if known is None:
-        raise InvalidRequestError(
-            f"{field}: {source[:200]!r} has an unsupported file type (extension {suffix or 'none'}, and its content "
-            f"is not a recognised format). Supported: {supported_kinds()}"
-        )
-    kind, mime = known
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    logger.debug("files: %s -> %s block (%s, %d bytes)", name, kind, mime, size)
-    return {"type": kind, "data": data, "mime_type": mime}, FileInfo(source, kind, mime, size)
+    """A content block with the file's bytes inline (text files as a text block).
+
+    ``path`` is opened once (`safe_open.open_checked`) and only that descriptor is trusted afterwards. Blocking:
+    call from a worker thread.
+    """
+    with open_checked(path, source, roots if roots is not None else [path.parent], field=field) as opened:
+        if opened.size > max_bytes:
+            raise _too_big(field, source, opened.size, max_bytes)
+        head = opened.head(64)
+        if head.startswith(b"-----BEGIN") and b"PRIVATE KEY" in head:
+            raise protected_error(source, field)
+        suffix = path.suffix.lower()
+        known = EXTENSIONS.get(suffix)
+        if known is None and suffix not in TEXT_EXTENSIONS:
+            known = sniff(head)
+        if known is None and (suffix in TEXT_EXTENSIONS or (not suffix and _looks_like_text(head))):
+            return _text_block(opened, path.name, source, field)
+        if known is None:
+            raise InvalidRequestError(
+                f"{field}: {source[:200]!r} has an unsupported file type (extension {suffix or 'none'}, and its "
+                f"content is not a recognised format). Supported: {supported_kinds()}"
+            )
+        kind, mime = known
+        raw = opened.read_at_most(max_bytes)
+    if raw is None:
+        raise _too_big(field, source, None, max_bytes)
+    logger.debug("files: %r -> %s block (%s, %d bytes)", path.name, kind, mime, len(raw))
+    data = base64.b64encode(raw).decode("ascii")
+    return {"type": kind, "data": data, "mime_type": mime}, FileInfo(source, kind, mime, len(raw))
 
 
-def _text_block(path: Path, source: str, size: int, field: str) -> tuple[dict[str, Any], FileInfo]:
-    if size > MAX_TEXT_BYTES:
-        raise InvalidRequestError(
-            f"{field}: text file {source[:200]!r} is {size / MiB:.1f} MiB; text files may be at most "
-            f"{MAX_TEXT_BYTES / MiB:.0f} MiB"
-        )
+def _text_block(opened: OpenedFile, name: str, source: str, field: str) -> tuple[dict[str, Any], FileInfo]:
+    if opened.size > MAX_TEXT_BYTES:
+        raise _too_big(field, source, opened.size, MAX_TEXT_BYTES, "text files")
+    raw = opened.read_at_most(MAX_TEXT_BYTES)
+    if raw is None:
+        raise _too_big(field, source, None, MAX_TEXT_BYTES, "text files")
     try:
-        content = path.read_text(encoding="utf-8")
+        content = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidRequestError(
             f"{field}: {source[:200]!r} is neither a supported media file nor UTF-8 text. Supported: "
             f"{supported_kinds()}"
         ) from None
-    block = {"type": "text", "text": f"<file name={path.name!r}>\n{content}\n</file>"}
-    return block, FileInfo(source, "text", "text/plain", size)
+    block = {"type": "text", "text": f"<file name={name!r}>\n{content}\n</file>"}
+    return block, FileInfo(source, "text", "text/plain", len(raw))
 
 
 def content_blocks(
@@ -261,7 +285,7 @@ def content_blocks(
             block, info = url_block(item, where)
         else:
             path = resolve_file(item, roots, field=where)
-            block, info = local_block(path, item, field=where, max_bytes=max_file_bytes)
+            block, info = local_block(path, item, field=where, max_bytes=max_file_bytes, roots=roots)
             total += info.size or 0
             if total > max_total_bytes:
                 raise InvalidRequestError(

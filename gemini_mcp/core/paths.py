@@ -6,9 +6,12 @@ that it lies under one of the allowed roots (``GEMINI_MCP_FILE_ROOTS``; default:
 neither ``../`` nor a symlink can leave the roots. Errors name the argument and say what to do, and never
 reveal whether a path outside the roots exists.
 
-Some files are never sent even inside a root: ``.env`` files (they hold API keys) and every path registered
-with ``protect()`` (the HTTP tokens file and the server's data dir, which holds every principal's
-conversations), so a client — or a prompt-injected model, or another team member — cannot exfiltrate them.
+Some files are never sent even inside a root: secrets by name (``.env``, ``.env.*``, ``.envrc``, ``.netrc``,
+``.pgpass``, ``id_*`` SSH keys, ``*.pem``/``*.key`` key files, cloud and package-registry credentials) and every
+path registered with ``protect()`` (the HTTP tokens file, the store, the embedded emulator's state), also when
+reached through a hard link: ``is_protected_id`` compares device and inode. So a client — or a prompt-injected
+model, or another team member — cannot exfiltrate them. Reading happens in ``safe_open``, which trusts only
+the opened descriptor.
 """
 
 from __future__ import annotations
@@ -21,12 +24,27 @@ from urllib.parse import unquote, urlsplit
 
 from gemini_mcp.errors import FilePathError
 
-__all__ = ["ROOTS_ENV", "FilePathError", "is_protected", "is_url", "protect", "resolve_file", "resolve_roots"]
+__all__ = [
+    "ROOTS_ENV",
+    "FilePathError",
+    "is_protected",
+    "is_protected_id",
+    "is_url",
+    "protect",
+    "resolve_file",
+    "resolve_roots",
+]
 
 ROOTS_ENV = "GEMINI_MCP_FILE_ROOTS"
 _DRIVE_RE = re.compile(r"^[A-Za-z]:[\\/]")
 _MAX_PATH_CHARS = 4096
 _PROTECTED: set[Path] = set()
+#: Secret files by name: dotenv/direnv files, netrc/pgpass, SSH private keys, key files, credential stores.
+_SECRET_NAMES = re.compile(
+    r"^(\.env(\..*)?|\.envrc|[._]netrc|\.pgpass|\.git-credentials|\.pypirc|\.npmrc|credentials"
+    r"|id_[a-z0-9_]+|.*\.(pem|key|p12|pfx))$",
+    re.IGNORECASE,
+)
 
 
 def is_url(item: str) -> bool:
@@ -47,10 +65,26 @@ def protect(*paths: Path | str) -> None:
 
 
 def is_protected(resolved: Path) -> bool:
-    """True for .env files and for registered secret files/directories (``resolved`` must be resolved)."""
-    if resolved.name == ".env" or resolved.name.startswith(".env."):
+    """True for secret files by name and for registered files/directories (``resolved`` must be resolved)."""
+    if _SECRET_NAMES.match(resolved.name):
         return True
     return any(resolved == p or resolved.is_relative_to(p) for p in _PROTECTED)
+
+
+def is_protected_id(device: int, inode: int) -> bool:
+    """True when (device, inode) is a registered protected file, whatever name (hard link) reached it.
+
+    Registered paths are looked up at each call, so a file created or replaced after ``protect()`` (the
+    store's -wal file, a rewritten tokens file) is covered too.
+    """
+    for path in _PROTECTED:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) == (device, inode):
+            return True
+    return False
 
 
 def _describe(roots: Sequence[Path]) -> str:
@@ -86,6 +120,13 @@ def _to_native(item: str, field: str) -> Path:
     return Path(text).expanduser()
 
 
+def protected_error(item: str, field: str) -> FilePathError:
+    return FilePathError(
+        f"{field}: {item.strip()[:200]!r} is a protected file of this server (secrets, tokens or its data "
+        "store) and is never sent"
+    )
+
+
 def resolve_file(item: str, roots: Sequence[Path], *, field: str = "files") -> Path:
     """The real path of an existing regular file under one of ``roots`` (already resolved), or FilePathError."""
     candidate = _to_native(item, field)
@@ -103,10 +144,7 @@ def resolve_file(item: str, roots: Sequence[Path], *, field: str = "files") -> P
     if not any(resolved.is_relative_to(root) for root in roots):
         raise outside
     if is_protected(resolved):
-        raise FilePathError(
-            f"{field}: {item.strip()[:200]!r} is a protected file of this server (secrets, tokens or its data "
-            "store) and is never sent"
-        )
+        raise protected_error(item, field)
     try:
         if not resolved.exists():
             raise FilePathError(f"{field}: {item.strip()[:200]!r} does not exist (looked at {resolved})")
