@@ -103,6 +103,17 @@ class Settings(BaseSettings):
         description="Extra Origin values accepted over HTTP.",
         json_schema_extra={"readme_default": "loopback"},
     )
+    http_max_sessions: int = Field(
+        default=1000, ge=1, description="Open Streamable HTTP sessions at most, over all principals."
+    )
+    http_sessions_per_principal: int = Field(
+        default=32,
+        ge=1,
+        description="Open HTTP sessions per principal; one more closes that principal's oldest idle session.",
+    )
+    http_session_idle_seconds: float = Field(
+        default=600.0, gt=0, description="An HTTP session with no request for this long is closed."
+    )
     file_roots: Annotated[list[Path], NoDecode] = Field(
         default_factory=lambda: [Path.cwd()],
         description="Comma list of directories `files` may read from (paths are resolved before the check).",

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from gemini_mcp.cli.launch import uses_emulator
 from gemini_mcp.config import Settings
+from gemini_mcp.core.paths import protect
 from gemini_mcp.server.app import build_server
 
 logger = logging.getLogger("gemini_mcp")
@@ -27,7 +28,10 @@ def start_emulator(settings: Settings, stack: ExitStack) -> Settings:
 
     data_dir = settings.data_dir / "emulator"
     data_dir.mkdir(parents=True, exist_ok=True)
-    emulator = stack.enter_context(EmulatorThread(EmulatorConfig(state_path=data_dir / "emulator.sqlite3")))
+    protect(data_dir)  # the emulator's state and the store beside it are never sent as `files`
+    # Loopback only, Host/Origin-guarded, and no control API (/_emulator/*): nothing here is for other clients.
+    config = EmulatorConfig(state_path=data_dir / "emulator.sqlite3", host="127.0.0.1", control="off")
+    emulator = stack.enter_context(EmulatorThread(config))
     logger.info(
         "Embedded Interactions emulator at %s (no Google account used; data in %s)", emulator.base_url, data_dir
     )

@@ -84,8 +84,8 @@ class Conversations:
         conversation = await self.store.get_conversation(owner, conversation_id)
         if conversation is None:
             raise errors.NotFoundError(
-                f"Conversation '{conversation_id}' was not found (it was deleted, or never existed for this user). "
-                "Call without conversation_id to start a new one; list_conversations shows yours."
+                f"Conversation {shaping.shown_id(conversation_id)} was not found (it was deleted, or never existed "
+                "for this user). Call without conversation_id to start a new one; list_conversations shows yours."
             )
         return conversation
 

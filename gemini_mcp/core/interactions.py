@@ -81,8 +81,8 @@ class Interactions:
         record = await self.store.get_interaction(owner, interaction_id)
         if record is None:
             raise errors.NotFoundError(
-                f"Interaction '{interaction_id}' was not found for this user. Use an interaction_id returned by "
-                "ask_gemini or start_deep_research; list_interactions shows yours."
+                f"Interaction {shaping.shown_id(interaction_id)} was not found for this user. Use an interaction_id "
+                "returned by ask_gemini or start_deep_research; list_interactions shows yours."
             )
         return record
 

@@ -7,6 +7,7 @@ function-result steps and files. `conversations.py` keeps the chain and calls th
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from gemini_mcp.gemini.port import CreateRequest
 from gemini_mcp.store.port import Conversation
 
 logger = logging.getLogger(__name__)
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$")
 
 
 def builtin_tools(entries: list[str | dict[str, Any]]) -> list[dict[str, Any]]:
@@ -87,6 +89,20 @@ def file_search_tool(store_names: list[str]) -> list[dict[str, Any]]:
     return [{"type": "file_search", "file_search_store_names": names}]
 
 
+def check_headers(headers: dict[str, str], field: str) -> None:
+    """HTTP header names must be tokens and values single-line: CR/LF would let a value inject more headers.
+    Values are never echoed (they are often credentials)."""
+    for name, value in headers.items():
+        if not _HEADER_NAME.match(name):
+            raise errors.InvalidRequestError(
+                f"{field}: {name[:40]!r} is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)"
+            )
+        if any(ch in value for ch in "\r\n\x00"):
+            raise errors.InvalidRequestError(
+                f"{field}: the value of {name!r} contains a line break or NUL character; header values are one line"
+            )
+
+
 def mcp_server_tools(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     tools: list[dict[str, Any]] = []
     for index, raw in enumerate(servers):
@@ -98,6 +114,7 @@ def mcp_server_tools(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
         tool: dict[str, Any] = {"type": "mcp_server", "name": server.name, "url": server.url}
         if server.headers:
+            check_headers(server.headers, f"mcp_servers[{index}].headers")
             tool["headers"] = dict(server.headers)
         if server.allowed_tools:
             tool["allowed_tools"] = [{"mode": "validated", "tools": list(server.allowed_tools)}]

@@ -20,6 +20,11 @@ def shorten(text: str, limit: int = 80) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def shown_id(value: str, limit: int = 64) -> str:
+    """A client-given id for an error message: quoted (control characters escaped), cut to ``limit`` chars."""
+    return repr(value) if len(value) <= limit else repr(value[: limit - 1] + "…")
+
+
 def citations(steps: list[dict[str, Any]]) -> list[Citation]:
     """Sources from url_citation annotations and search results, grounding redirects resolved (outputs.py)."""
     return outputs.citations(steps)

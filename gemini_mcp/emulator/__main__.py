@@ -1,7 +1,10 @@
-"""``gemini-mcp emulator [--host H] [--port N] [--research-seconds S] [--api-key K] [--state-path P] [--models F]``.
+"""``gemini-mcp emulator [--host H] [--port N] [--research-seconds S] [--api-key K] [--state-path P] [--models F]
+[--control secret|open|off]``.
 
 Runs the Interactions emulator in the foreground and prints the base URL to use as
-``GOOGLE_GEMINI_BASE_URL`` (the one place this project prints to stdout).
+``GOOGLE_GEMINI_BASE_URL`` (the one place this project prints to stdout). With ``--control secret`` (the
+default) a second line ``EMULATOR_CONTROL_SECRET=...`` gives, once, the random secret the control API
+(``/_emulator/*``) wants in its ``x-emulator-secret`` header (``EmulatorClient(url, secret=...)``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,12 @@ def parse_args(argv: list[str] | None) -> EmulatorConfig:
     parser.add_argument(
         "--models", type=Path, default=None, help="JSON file: the model list to serve (Google's Model objects)"
     )
+    parser.add_argument(
+        "--control",
+        choices=["secret", "open", "off"],
+        default="secret",
+        help="the /_emulator/* control API: behind a random secret printed once (default), open, or off",
+    )
     args = parser.parse_args(argv)
     if args.port < 0 or args.port > 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
@@ -46,6 +55,7 @@ def parse_args(argv: list[str] | None) -> EmulatorConfig:
         state_path=args.state_path,
         host=args.host,
         port=args.port,
+        control=args.control,
     )
 
 
@@ -63,6 +73,8 @@ def _read_models(parser: argparse.ArgumentParser, path: Path) -> list[dict[str, 
 async def serve(config: EmulatorConfig) -> None:
     async with running_emulator(config) as emu:
         print(f"GOOGLE_GEMINI_BASE_URL={emu.base_url}", flush=True)
+        if emu.config.control == "secret":
+            print(f"EMULATOR_CONTROL_SECRET={emu.config.control_secret}", flush=True)
         logging.getLogger("gemini_mcp.emulator").info("emulator listening on %s", emu.base_url)
         await emu.serve_forever()
 

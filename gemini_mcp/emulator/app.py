@@ -18,6 +18,7 @@ from . import catalog, control, service
 from .config import Fault
 from .errors import ApiError, invalid_key_details
 from .faults import failure, status_error, take_fault
+from .guard import EmulatorGuard
 from .jsontypes import as_dict
 from .sse import SSE_HEADERS, stream_events
 from .state import Interaction
@@ -165,11 +166,21 @@ def models(store: Store, method: str, match: re.Match[str], query: dict[str, str
     return json_response(catalog.list_page(query, store.config))
 
 
-def build_app(store: Store) -> Starlette:
+def build_app(store: Store, *, port: int) -> Starlette:
+    """The emulator's routes behind its Host/Origin guard; the control API only when ``control`` is not off."""
+    config = store.config
     routes = [
-        *control.routes(),
+        *(control.routes() if config.control != "off" else []),
         Route("/{path:path}", handle, methods=["GET", "POST", "DELETE", "PUT", "PATCH"]),
     ]
     app = Starlette(routes=routes)
     app.state.store = store
+    bound = () if config.host in ("0.0.0.0", "::", "") else (config.host,)
+    app.add_middleware(
+        EmulatorGuard,
+        port=port,
+        names=(*bound, *config.allowed_hosts),
+        control=config.control,
+        secret=config.control_secret,
+    )
     return app

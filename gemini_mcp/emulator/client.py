@@ -10,9 +10,11 @@ from .config import Fault
 class EmulatorClient:
     """Control an emulator by URL. Usable as a context manager; ``close()`` frees its connection."""
 
-    def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 10.0, secret: str | None = None) -> None:
+        """``secret``: the emulator's control secret (``EmulatorConfig.control == "secret"``)."""
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
+        self._headers = {"x-emulator-secret": secret} if secret else {}
         self._http: Any = None
 
     def __enter__(self) -> EmulatorClient:
@@ -30,7 +32,7 @@ class EmulatorClient:
         if self._http is None:
             import httpx  # deferred: keeps `import gemini_mcp.emulator` light
 
-            self._http = httpx.Client(base_url=self.base_url, timeout=self._timeout)
+            self._http = httpx.Client(base_url=self.base_url, timeout=self._timeout, headers=self._headers)
         response = self._http.request(method, path, json=json)
         if response.status_code != 200:
             raise RuntimeError(f"emulator control call {method} {path} failed: {response.status_code} {response.text}")

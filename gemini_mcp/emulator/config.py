@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 FaultKind = Literal["status", "delay", "cut", "error_event", "malformed", "failed"]
 FAULT_KINDS: tuple[str, ...] = ("status", "delay", "cut", "error_event", "malformed", "failed")
+ControlMode = Literal["open", "secret", "off"]
+CONTROL_MODES: tuple[str, ...] = ("open", "secret", "off")
 
 
 @dataclass
@@ -24,6 +26,10 @@ class EmulatorConfig:
         (with ``generateContent``). None: the default catalog (``catalog.DEFAULT_MODELS``).
     agents: the agent ids create accepts. None: ``catalog.DEFAULT_AGENTS``.
     serve_model_list: False makes ``GET .../models[/{id}]`` answer 404 (an endpoint without the list).
+    host/port: where to listen (port 0: a free one). Every request's Host must name a loopback address, ``host``
+    or one of ``allowed_hosts``, with the port listened on; a browser Origin must too (emulator/guard.py).
+    control: the ``/_emulator/*`` control API is ``open``, ``off`` (404), or ``secret`` (the
+    ``x-emulator-secret`` header must equal ``control_secret``; a random one is made when it is None).
     """
 
     api_key: str | None = None
@@ -36,6 +42,13 @@ class EmulatorConfig:
     models: list[dict[str, Any]] | None = None
     agents: list[str] | None = None
     serve_model_list: bool = True
+    control: ControlMode = "open"
+    control_secret: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.control not in CONTROL_MODES:
+            raise ValueError(f"EmulatorConfig.control must be one of {', '.join(CONTROL_MODES)}; got {self.control!r}")
 
 
 @dataclass

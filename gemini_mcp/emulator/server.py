@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import secrets
 import socket
 import threading
 from collections.abc import AsyncGenerator
@@ -120,6 +122,8 @@ def _listen(host: str, port: int) -> socket.socket:
 async def running_emulator(config: EmulatorConfig | None = None) -> AsyncGenerator[Emulator]:
     """Serve the emulator with uvicorn on ``config.host:config.port`` (0 = a free port) in this loop."""
     config = config or EmulatorConfig()
+    if config.control == "secret" and not config.control_secret:
+        config = dataclasses.replace(config, control_secret=secrets.token_urlsafe(24))
     logging.getLogger("uvicorn.error").addFilter(_cut_filter)
     persistence = _open_persistence(config)
     store = Store(config, persistence)
@@ -131,7 +135,7 @@ async def running_emulator(config: EmulatorConfig | None = None) -> AsyncGenerat
     port = sock.getsockname()[1]
     server = _Server(
         uvicorn.Config(
-            build_app(store),
+            build_app(store, port=port),
             log_config=None,
             log_level="warning",
             access_log=False,

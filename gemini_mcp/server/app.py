@@ -14,6 +14,7 @@ from gemini_mcp.config import Settings
 from gemini_mcp.core.conversations import Conversations
 from gemini_mcp.core.interactions import Interactions
 from gemini_mcp.core.models import Models
+from gemini_mcp.core.paths import protect
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.genai import GenAIBackend
 from gemini_mcp.gemini.port import GeminiBackend
@@ -116,6 +117,8 @@ def build_server(
         lifespan=make_lifespan(settings, backend, store, running),
         log_level=settings.log_level,
     )
+    db = settings.db_path  # every principal's conversations: never sent as `files`, on any transport
+    protect(db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
     tools.register(server)
     resources.register(server, running)
     register_prompts(server)

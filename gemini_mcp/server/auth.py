@@ -9,7 +9,8 @@ The verifier returns ``AccessToken(client_id=principal)``; tools read it with
 ``mcp.server.auth.middleware.auth_context.get_access_token()``. The ``AccessToken.token`` field holds a
 fingerprint of the token, never the token itself, so a logged or repr'd AccessToken leaks nothing.
 
-Error messages name the source and entry number, never a token.
+Error messages name the source and entry number, never a value of the entry (not even the principal: an
+entry written the wrong way round, ``token:name``, would put the token there).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ _PRINCIPAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 class TokenEntry:
     principal: str
     token: bytes = field(repr=False)
+    where: str = field(default="", compare=False)  # "<source>, entry <n>", for error messages
 
 
 def _fingerprint(token: bytes) -> str:
@@ -67,21 +69,21 @@ def parse_tokens(text: str, *, source: str, separator: str = ",") -> list[TokenE
             raise TokenConfigError(f"{where}: expected 'principal:token' (a name, a colon, then the token)")
         if not _PRINCIPAL_RE.match(principal):
             raise TokenConfigError(
-                f"{where}: principal {principal[:40]!r} must be 1-128 characters of letters, digits and _.@+- "
-                "starting with a letter or digit"
+                f"{where}: the principal (before the first colon) must be 1-128 characters of letters, digits and "
+                "_.@+- starting with a letter or digit"
             )
         if principal in RESERVED_PRINCIPALS:
             raise TokenConfigError(
-                f"{where}: principal {principal!r} is reserved for the unauthenticated local owner; choose another name"
+                f"{where}: the principal name 'local' is reserved for the unauthenticated local owner; choose another"
             )
         if len(token) < MIN_TOKEN_LENGTH:
             raise TokenConfigError(
-                f"{where}: the token for {principal!r} is shorter than {MIN_TOKEN_LENGTH} characters; "
+                f"{where}: the token (after the first colon) is shorter than {MIN_TOKEN_LENGTH} characters; "
                 "use a long random value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
         if any(ch.isspace() for ch in token):
-            raise TokenConfigError(f"{where}: the token for {principal!r} contains whitespace")
-        entries.append(TokenEntry(principal, token.encode("utf-8")))
+            raise TokenConfigError(f"{where}: the token contains whitespace")
+        entries.append(TokenEntry(principal, token.encode("utf-8"), where))
     return entries
 
 
@@ -107,15 +109,14 @@ def load_tokens(tokens: str | None, tokens_file: Path | str | None) -> list[Toke
 
 
 def _check_unique(entries: Iterable[TokenEntry]) -> None:
-    seen: dict[bytes, str] = {}
+    seen: dict[bytes, TokenEntry] = {}
     for entry in entries:
         other = seen.get(entry.token)
-        if other is not None and other != entry.principal:
+        if other is not None and other.principal != entry.principal:
             raise TokenConfigError(
-                f"the same token is configured for principals {other!r} and {entry.principal!r}; "
-                "each principal needs its own token"
+                f"{other.where} and {entry.where} give two principals the same token; each principal needs its own"
             )
-        seen[entry.token] = entry.principal
+        seen[entry.token] = entry
 
 
 class StaticTokenVerifier:

@@ -2,13 +2,16 @@
 
 Request path through the app (outermost first):
 
-1. Host/Origin check on every path (DNS-rebinding protection is always on): a Host header outside the allowed
-   list gets 421, a foreign Origin 403. Loopback names are always allowed; ``GEMINI_MCP_ALLOWED_HOSTS`` /
-   ``GEMINI_MCP_ALLOWED_ORIGINS`` add more.
+1. Host/Origin check on every path (DNS-rebinding protection is always on; `hostcheck` compares host and
+   port exactly): a Host header outside the allowed list gets 421, a foreign Origin 403. Loopback names are
+   always allowed; ``GEMINI_MCP_ALLOWED_HOSTS`` / ``GEMINI_MCP_ALLOWED_ORIGINS`` add more.
 2. ``GET /healthz``: ``{"status": "ok", ...}`` without auth and without any configuration detail.
 3. With tokens configured: bearer auth (``auth.StaticTokenVerifier``), 401 without a valid token; the principal
    becomes ``get_access_token().client_id`` inside tools.
-4. The SDK's Streamable HTTP session manager with a request body limit (413 beyond it).
+4. ``sessions.SessionQuota``: at most ``GEMINI_MCP_HTTP_SESSIONS_PER_PRINCIPAL`` open sessions per principal
+   (its oldest idle one is closed first), so one principal never reaches the global cap.
+5. The SDK's Streamable HTTP session manager with a request body limit (413 beyond it), the global session
+   cap and the idle timeout.
 
 ``check_bind`` refuses a non-loopback bind without tokens and an allowed-hosts list.
 """
@@ -25,19 +28,21 @@ from typing import Protocol
 from mcp.server import MCPServer
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
 from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
-from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from gemini_mcp import __version__
 from gemini_mcp.core.paths import protect
 from gemini_mcp.errors import HttpConfigError
 from gemini_mcp.server.auth import TOKENS_ENV, TOKENS_FILE_ENV, StaticTokenVerifier, load_tokens
+from gemini_mcp.server.hostcheck import HostGuard, HostPolicy
+from gemini_mcp.server.sessions import SessionQuota
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -79,6 +84,12 @@ class HttpSettings(Protocol):
     def file_roots(self) -> Sequence[Path]: ...
     @property
     def db_path(self) -> Path: ...
+    @property
+    def http_max_sessions(self) -> int: ...
+    @property
+    def http_sessions_per_principal(self) -> int: ...
+    @property
+    def http_session_idle_seconds(self) -> float: ...
 
 
 def is_loopback(host: str) -> bool:
@@ -140,22 +151,6 @@ def transport_security(settings: HttpSettings) -> TransportSecuritySettings:
     )
 
 
-class _HostGuard:
-    """Host/Origin validation for every HTTP path, before auth, so a rebinding attempt always gets 421/403."""
-
-    def __init__(self, app: ASGIApp, security: TransportSecuritySettings) -> None:
-        self.app = app
-        self._check = TransportSecurityMiddleware(security)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            refusal = await self._check.validate_request(Request(scope), is_post=False)
-            if refusal is not None:
-                await refusal(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
 def _protect_secrets(settings: HttpSettings) -> None:
     """The tokens file and the store (every principal's conversations) are never readable through `files`."""
     db = settings.db_path
@@ -186,14 +181,26 @@ def build_http_app(
     check_bind(settings, verifier)
     _protect_secrets(settings)
     security = transport_security(settings)
+    try:
+        policy = HostPolicy(settings.allowed_hosts, settings.allowed_origins)
+    except ValueError as err:
+        raise HttpConfigError(f"{HOSTS_ENV}/{ORIGINS_ENV}: {err}") from None
     mcp_app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=False,
         max_request_body_size=max_body_bytes,
         transport_security=security,
         host=settings.host,
+        session_idle_timeout=settings.http_session_idle_seconds,
+        max_sessions=settings.http_max_sessions,
     )
     session_manager = server.session_manager
+    if not stateless:
+        mcp_app = SessionQuota(
+            mcp_app,
+            per_principal=min(settings.http_sessions_per_principal, settings.http_max_sessions),
+            idle_seconds=settings.http_session_idle_seconds,
+        )
     if verifier is not None:
         # Every path of the MCP app needs a valid token; /healthz stays open.
         mcp_app = RequireAuthMiddleware(mcp_app, required_scopes=[])
@@ -214,5 +221,5 @@ def build_http_app(
         routes=[Route(HEALTH_PATH, _healthz, methods=["GET"]), Mount("/", app=mcp_app)],
         lifespan=lifespan,
     )
-    app.add_middleware(_HostGuard, security=security)
+    app.add_middleware(HostGuard, policy=policy)
     return app

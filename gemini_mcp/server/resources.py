@@ -71,9 +71,10 @@ async def _media(interaction_id: str, index: str, kind: str, ctx: Ctx) -> genera
     except errors.NotFoundError as err:
         raise ResourceNotFoundError(str(err)) from err
     items = generated.images(record.steps) if kind == "image" else generated.audio(record.steps)
-    if not index.isdigit() or int(index) >= len(items):
+    if not (index.isascii() and index.isdigit() and len(index) <= 6) or int(index) >= len(items):
         raise ResourceNotFoundError(
-            f"Interaction '{interaction_id}' has no {kind} {index} (it has {len(items)}; numbering starts at 0)."
+            f"Interaction {shaping.shown_id(interaction_id)} has no {kind} {shaping.shown_id(index, 12)} (it has "
+            f"{len(items)}; numbering starts at 0, in ASCII digits)."
         )
     item = items[int(index)]
     if item.data is None:

@@ -75,7 +75,7 @@ async def test_restart_mid_job_continues_on_wall_clock(tmp_path: Path) -> None:
             await client.aio.aclose()
 
 
-def _start_cli(*args: str) -> tuple[subprocess.Popen[str], str]:
+def _start_cli(*args: str) -> tuple[subprocess.Popen[str], str, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "gemini_mcp", "emulator", "--port", "0", *args],
         stdout=subprocess.PIPE,
@@ -92,7 +92,9 @@ def _start_cli(*args: str) -> tuple[subprocess.Popen[str], str]:
         raise AssertionError(f"emulator CLI printed nothing: {proc.communicate()[1]}")
     line = proc.stdout.readline().strip()
     assert line.startswith("GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:"), line
-    return proc, line.split("=", 1)[1]
+    secret = proc.stdout.readline().strip()
+    assert secret.startswith("EMULATOR_CONTROL_SECRET="), secret
+    return proc, line.split("=", 1)[1], secret.split("=", 1)[1]
 
 
 def _stop(proc: subprocess.Popen[str]) -> str:
@@ -108,14 +110,16 @@ def _stop(proc: subprocess.Popen[str]) -> str:
 
 def test_cli_runs_standalone_with_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     state = tmp_path / "cli.sqlite3"
-    proc, base_url = _start_cli("--research-seconds", "0.3", "--api-key", "secret", "--state-path", str(state))
+    proc, base_url, secret = _start_cli("--research-seconds", "0.3", "--api-key", "secret", "--state-path", str(state))
     try:
         monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", base_url)
         monkeypatch.setenv("GEMINI_API_KEY", "secret")
         monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
         client = make_client(None, api_key=None)
         first = client.interactions.create(model=MODEL, input="Hi, my name is Phil.")
-        with EmulatorClient(base_url) as control:
+        with EmulatorClient(base_url) as stranger, pytest.raises(RuntimeError, match="403"):
+            stranger.add_fault(Fault(kind="status", status=503))  # the control API wants the printed secret
+        with EmulatorClient(base_url, secret=secret) as control:
             control.add_fault(Fault(kind="status", status=503))
         with pytest.raises(gi.InternalServerError):
             client.interactions.get(first.id)
