@@ -4,7 +4,8 @@ A Host is ``name``, ``name:port``, ``[v6]`` or ``[v6]:port`` with a port of 1-5 
 anything else is malformed and refused. An allowed entry without a port matches any port; with a port,
 only that port. So ``localhost:80.evil.example`` (not a port) and ``mcp.example.com.evil`` (another name)
 are refused, where the SDK's prefix match let the first through. Origins are ``scheme://host[:port]``
-compared the same way; a missing Origin is a same-origin (non-browser) request and passes.
+compared the same way (an Origin without a port means the scheme's default port); a missing Origin is a
+same-origin (non-browser) request and passes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _NAME = re.compile(r"^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](
 _V6 = re.compile(r"^\[[0-9a-f:.]{2,45}\]$")
 _PORT = re.compile(r"^[0-9]{1,5}$")
 _SCHEMES = ("http", "https")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,15 @@ def parse_host(value: str) -> Endpoint | None:
 
 
 def parse_origin(value: str) -> tuple[str, Endpoint] | None:
-    """``scheme://host[:port]`` -> (scheme, Endpoint), or None when malformed (paths are not allowed)."""
+    """``scheme://host[:port]`` -> (scheme, Endpoint with the scheme's default port when none is written), or
+    None when malformed (paths are not allowed)."""
     scheme, sep, rest = value.strip().lower().partition("://")
     if not sep or scheme not in _SCHEMES or "/" in rest.rstrip("/") or "@" in rest:
         return None
     endpoint = parse_host(rest.rstrip("/"))
-    return (scheme, endpoint) if endpoint is not None else None
+    if endpoint is None:
+        return None
+    return scheme, Endpoint(endpoint.host, endpoint.port or _DEFAULT_PORTS[scheme])
 
 
 def _matches(rule: Endpoint, seen: Endpoint) -> bool:

@@ -6,7 +6,7 @@ from the ``mcp-session-id`` the SDK answers an opening request with; forgotten o
 owner's own request, or after the idle timeout). When a principal opens one more than
 ``GEMINI_MCP_HTTP_SESSIONS_PER_PRINCIPAL``, its oldest *idle* session (no request in flight, so no open
 stream) is closed first, by an ordinary DELETE through the SDK; if every one is busy, the new one gets 503.
-Other principals are not affected.
+A principal's sessions are opened one at a time, so its count is exact. Other principals are not affected.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import anyio
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -64,7 +65,7 @@ class SessionQuota:
         self.idle_seconds = idle_seconds
         self._clock = clock
         self._sessions: dict[str, _Session] = {}
-        self._opening: dict[str, int] = {}
+        self._locks: dict[str, anyio.Lock] = {}
 
     def open_sessions(self, principal: str) -> int:
         return sum(1 for s in self._sessions.values() if s.principal == principal)
@@ -102,22 +103,23 @@ class SessionQuota:
                 self._sessions.pop(session_id, None)
 
     async def _open(self, principal: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request without a session id opens one: one at a time per principal, so the count stays exact."""
         if scope.get("method") != "POST":
             await self.app(scope, receive, send)
             return
-        self._forget_expired()
-        while self.open_sessions(principal) + self._opening.get(principal, 0) >= self.per_principal:
-            if not await self._close_oldest_idle(principal, scope):
-                logger.warning("principal %r: all of its %d sessions are busy", principal, self.per_principal)
-                await self._refusal()(scope, receive, send)
-                return
-        self._opening[principal] = self._opening.get(principal, 0) + 1
+        lock = self._locks.setdefault(principal, anyio.Lock())
         try:
-            await self.app(scope, receive, self._learning(principal, send))
+            async with lock:
+                self._forget_expired()
+                while self.open_sessions(principal) >= self.per_principal:
+                    if not await self._close_oldest_idle(principal, scope):
+                        logger.warning("principal %r: all of its %d sessions are busy", principal, self.per_principal)
+                        await self._refusal()(scope, receive, send)
+                        return
+                await self.app(scope, receive, self._learning(principal, send))
         finally:
-            self._opening[principal] -= 1
-            if not self._opening[principal]:
-                del self._opening[principal]
+            if not lock.locked() and not lock.statistics().tasks_waiting:
+                self._locks.pop(principal, None)
 
     def _refusal(self) -> JSONResponse:
         message = (

@@ -4,12 +4,17 @@ The strategies are built from the live ``tools/list`` schemas, so new parameters
 known fields get extra hostile values (path traversal in ``files``, broken JSON Schemas in
 ``response_schema``, unknown ids). A *crash* is any call that raises instead of returning a result, or an
 ``is_error`` result without a message (the SDK's text for an unexpected exception), or an ERROR log with a
-traceback. Each tool gets ``EXAMPLES`` inputs; the run is bounded by ``max_examples`` with ``deadline=None``.
+traceback. Each tool gets ``EXAMPLES`` hypothesis examples of ``BATCH`` argument sets each (sent concurrently),
+so 7 tools get > 5,000 hostile argument sets. Values come mostly from a seeded corpus of hostile values
+(cheap to draw) and partly from hypothesis's own recursive strategies; a valid call per tool is always among
+the examples, so every tool is seen succeeding as well as refusing.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import random
 from collections import Counter
 from collections.abc import AsyncGenerator, Generator
 from contextlib import asynccontextmanager
@@ -19,7 +24,7 @@ from typing import Any
 import anyio
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 from mcp.types import CallToolResult, TextContent, Tool
@@ -30,7 +35,9 @@ from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.server.app import build_server
 from tests.harness.clients import TOOL_NAMES
 
-EXAMPLES = 300  # per tool; 7+ tools -> thousands of inputs in a few tens of seconds
+EXAMPLES = 125  # hypothesis examples per tool ...
+BATCH = 6  # ... of this many argument sets each: 7 tools x 750 = 5,250 hostile argument sets
+MIN_CALLS_PER_TOOL = EXAMPLES * BATCH
 CALL_BOUND = 30.0
 DOMAIN_PHRASES = ("was not found", "not available on gemini", "is not allowed", "no longer exists", "files:")
 
@@ -62,26 +69,59 @@ BAD_SCHEMAS: list[Any] = [
 ]
 IDS = ["v1_0000", "conv_ffff", "", " ", "../x", "v1_" + "a" * 4000, "'; DROP TABLE conversations; --", "%00", "☃"]
 
-huge = st.sampled_from(["x" * 100_000, "é" * 50_000, "\U0001f600" * 20_000, "\n" * 10_000])
-weird_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=200)
+HUGE = ["x" * 100_000, "é" * 50_000, "\U0001f600" * 20_000, "\n" * 10_000]
+PIECES = ["", " ", "\x00", "\n", "\r\n", "é", "\U0001f600", "☃", "\u202e", "\ufeff", "'", '"', "\\", "/", "..", "%s",
+          "${x}", "{{x}}", "<b>", "a", "Z", "0", "-", "_", "\t", "\x1b[2J", "NaN", "null", "💥"]  # fmt: skip
+
+
+def _corpus(seed: int = 17, size: int = 600) -> tuple[list[str], list[Any]]:
+    """Seeded hostile texts and values (nested lists/dicts, huge strings, extreme numbers): cheap to draw."""
+    rng = random.Random(seed)
+
+    def text() -> str:
+        return "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 14)))
+
+    def scalar() -> Any:
+        extremes = [math.nan, math.inf, -math.inf, -0.0, 1e308, 2**70, -(2**70), 2**31, -1]
+        kinds = [None, True, False, rng.choice(extremes), rng.randint(-10**6, 10**6), text(), text(),
+                 rng.choice(TRAVERSAL + IDS), rng.choice(HUGE)]  # fmt: skip
+        return rng.choice(kinds)
+
+    def value(depth: int = 0) -> Any:
+        roll = rng.random()
+        if depth > 2 or roll < 0.6:
+            return scalar()
+        if roll < 0.8:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        return {text(): value(depth + 1) for _ in range(rng.randint(0, 4))}
+
+    return [text() for _ in range(size)], [value() for _ in range(size)]
+
+
+TEXTS, VALUES = _corpus()
+generated_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60)
+weird_text = st.one_of(st.sampled_from(TEXTS), st.sampled_from(TEXTS), st.sampled_from(TEXTS), generated_text)
 scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
-    weird_text,
-    huge,
-    st.sampled_from(TRAVERSAL + IDS),
+    generated_text,
+    st.sampled_from(HUGE + TRAVERSAL + IDS),
 )
-hostile = st.recursive(
-    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(weird_text, inner, max_size=4), max_leaves=12
+generated = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(generated_text, inner, max_size=3),
+    max_leaves=6,
 )
+corpus = st.sampled_from(VALUES)
+hostile = st.one_of(corpus, corpus, corpus, generated)
 
 
 def from_schema(schema: dict[str, Any], name: str, ids: list[str]) -> st.SearchStrategy[Any]:
     """A value valid for a (simple) JSON schema; good enough to get past validation into the tool body."""
     if name == "wait_seconds":
-        return st.floats(min_value=0, max_value=0.3)
+        return st.floats(min_value=0, max_value=0.05)
     if name == "files":
         return st.lists(st.sampled_from(TRAVERSAL), min_size=1, max_size=3)
     if name == "response_schema":
@@ -162,11 +202,36 @@ OUTCOMES: Counter[str] = Counter()
 
 
 def call(portal: BlockingPortal, client: Client, name: str, args: dict[str, Any]) -> CallToolResult:
-    async def go() -> CallToolResult:
+    return call_batch(portal, client, name, [args])[0]
+
+
+def call_batch(portal: BlockingPortal, client: Client, name: str, batch: list[dict[str, Any]]) -> list[CallToolResult]:
+    """The argument sets of one example, sent concurrently (as a busy client would), results in order."""
+
+    async def go() -> list[CallToolResult]:
+        results: list[CallToolResult | None] = [None] * len(batch)
+
+        async def one(i: int) -> None:
+            results[i] = await client.call_tool(name, batch[i])
+
         with anyio.fail_after(CALL_BOUND):
-            return await client.call_tool(name, args)
+            async with anyio.create_task_group() as tg:
+                for i in range(len(batch)):
+                    tg.start_soon(one, i)
+        return [r for r in results if r is not None]
 
     return portal.call(go)
+
+
+VALID: dict[str, Any] = {  # one valid call per tool (ids index: 0 conversation, 1 its interaction, 3 a research job)
+    "ask_gemini": lambda ids: {"prompt": "a valid question"},
+    "start_deep_research": lambda ids: {"query": "a valid topic"},
+    "get_interaction": lambda ids: {"interaction_id": ids[1]},
+    "cancel_interaction": lambda ids: {"interaction_id": ids[3]},
+    "list_interactions": lambda ids: {"limit": 5},
+    "list_conversations": lambda ids: {"limit": 5},
+    "delete_conversation": lambda ids: {"conversation_id": ids[4]},
+}
 
 
 def check(name: str, tool: Tool, args: dict[str, Any], result: CallToolResult) -> None:
@@ -200,9 +265,11 @@ def test_hostile_arguments_never_crash_a_tool(session: Session, name: str, caplo
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
     )
-    @given(args=arguments(tool, ids))
-    def run(args: dict[str, Any]) -> None:
-        check(name, tool, args, call(portal, client, name, args))
+    @given(batch=st.lists(arguments(tool, ids), min_size=BATCH, max_size=BATCH))
+    @example(batch=[VALID[name](ids)] * 2)
+    def run(batch: list[dict[str, Any]]) -> None:
+        for args, result in zip(batch, call_batch(portal, client, name, batch), strict=True):
+            check(name, tool, args, result)
 
     with caplog.at_level(logging.ERROR):
         run()
@@ -210,6 +277,7 @@ def test_hostile_arguments_never_crash_a_tool(session: Session, name: str, caplo
     assert not crashes, [r.getMessage() for r in crashes[:3]]
     # The barrage reached the tool bodies (some calls succeeded) and was refused where it should be.
     assert OUTCOMES[f"{name}: ok"] > 0 and OUTCOMES[f"{name}: error"] > 0, dict(OUTCOMES)
+    assert OUTCOMES[f"{name}: ok"] + OUTCOMES[f"{name}: error"] >= MIN_CALLS_PER_TOOL, dict(OUTCOMES)
 
     # Still serving: a plain valid call works after the barrage.
     alive = call(portal, client, "ask_gemini", {"prompt": "still there?"})
