@@ -79,51 +79,14 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     ".wmv": ("video", "video/wmv"),
     ".3gp": ("video", "video/3gpp"),
 }
-TEXT_EXTENSIONS = frozenset(
-    [
-        ".txt",
-        ".md",
-        ".markdown",
-        ".rst",
-        ".json",
-        ".jsonl",
-        ".yaml",
-        ".yml",
-        ".toml",
-        ".ini",
-        ".cfg",
-        ".xml",
-        ".html",
-        ".htm",
-        ".css",
-        ".log",
-        ".tsv",
-        ".sql",
-        ".sh",
-        ".py",
-        ".js",
-        ".ts",
-        ".tsx",
-        ".jsx",
-        ".java",
-        ".kt",
-        ".go",
-        ".rs",
-        ".c",
-        ".h",
-        ".cc",
-        ".cpp",
-        ".hpp",
-        ".cs",
-        ".rb",
-        ".php",
-        ".swift",
-        ".scala",
-        ".r",
-        ".m",
-        ".tex",
-    ]
-)
+# fmt: off
+TEXT_EXTENSIONS = frozenset([
+    ".txt", ".md", ".markdown", ".rst", ".json", ".jsonl", ".yaml", ".yml", ".toml", ".ini", ".cfg",
+    ".xml", ".html", ".htm", ".css", ".log", ".tsv", ".sql", ".sh", ".py", ".js", ".ts", ".tsx",
+    ".jsx", ".java", ".kt", ".go", ".rs", ".c", ".h", ".cc", ".cpp", ".hpp", ".cs", ".rb", ".php",
+    ".swift", ".scala", ".r", ".m", ".tex",
+])
+# fmt: on
 
 
 @dataclass(frozen=True)

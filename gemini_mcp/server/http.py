@@ -195,12 +195,11 @@ def build_http_app(
         max_sessions=settings.http_max_sessions,
     )
     session_manager = server.session_manager
-    if not stateless:
-        mcp_app = SessionQuota(
-            mcp_app,
-            per_principal=min(settings.http_sessions_per_principal, settings.http_max_sessions),
-            idle_seconds=settings.http_session_idle_seconds,
-        )
+    mcp_app = SessionQuota(
+        mcp_app,
+        per_principal=min(settings.http_sessions_per_principal, settings.http_max_sessions),
+        idle_seconds=settings.http_session_idle_seconds,
+    )
     if verifier is not None:
         # Every path of the MCP app needs a valid token; /healthz stays open.
         mcp_app = RequireAuthMiddleware(mcp_app, required_scopes=[])

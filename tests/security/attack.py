@@ -14,14 +14,14 @@ from typing import Any
 import anyio
 import httpx2
 from mcp import Client
-from mcp.types import CallToolResult, TextContent
 from pydantic import SecretStr
 
 from gemini_mcp.config import Settings
 from gemini_mcp.server.app import build_server
 from gemini_mcp.server.http import build_http_app
-
-from .harness import serve_app
+from tests.harness.clients import text
+from tests.harness.servers import serve_app
+from tests.harness.settings import make_settings
 
 ALICE = "alice-attack-token-5c1d9e0f7a3b"
 BOB = "bob-attack-token-8e2f4a6b0c1d9e"
@@ -29,21 +29,14 @@ HEALTH_BOUND = 1.0  # /healthz must answer within this many seconds while an att
 
 
 def team_settings(base_url: str, data_dir: Path, **extra: Any) -> Settings:
-    values: dict[str, Any] = {
-        "api_key": SecretStr("attack-test-key"),
-        "base_url": base_url,
-        "data_dir": data_dir,
-        "http_tokens": SecretStr(f"alice:{ALICE},bob:{BOB}"),
-        "max_retries": 0,
-        "request_timeout": 30.0,
-        **extra,
-    }
-    return Settings.model_validate(values)
+    """Settings for a team server on the emulator at ``base_url``: Alice and Bob have tokens."""
+    values: dict[str, Any] = {"http_tokens": SecretStr(f"alice:{ALICE},bob:{BOB}"), **extra}
+    return make_settings(data_dir, base_url, **values)
 
 
 @asynccontextmanager
 async def team_server(settings: Settings) -> AsyncGenerator[str]:
-    """The real server behind the real HTTP app under uvicorn; yields its base URL."""
+    """The real server behind the real HTTP app under uvicorn; yields its base URL (/healthz, /mcp below it)."""
     async with serve_app(build_http_app(settings, build_server(settings))) as url:
         yield url
 
@@ -53,10 +46,6 @@ async def warm_up(client: Client) -> None:
     with anyio.fail_after(60):
         result = await client.call_tool("ask_gemini", {"prompt": "warm-up"})
     assert not result.is_error, text(result)
-
-
-def text(result: CallToolResult) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 @dataclass

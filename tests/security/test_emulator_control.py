@@ -11,7 +11,7 @@ import anyio
 import httpx2
 import pytest
 
-from gemini_mcp.cli.main import start_emulator
+from gemini_mcp.cli.serve import start_emulator
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator import EmulatorClient, EmulatorConfig, EmulatorThread, Fault, running_emulator
 

@@ -19,9 +19,9 @@ from mcp import Client
 
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
+from tests.harness.clients import http_client
 
 from .attack import ALICE, BOB, background, team_server, team_settings, text, warm_up, watching_healthz
-from .harness import http_client
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")]
 
@@ -139,18 +139,26 @@ def inline_data(value: object) -> list[str]:
 
 
 def grow(path: Path) -> Callable[[], None]:
-    """One step: truncate ``path`` to a PNG header, then append 1 MiB at a time up to 21 MiB."""
-    chunk = b"\0" * MiB
+    """One step: truncate text file ``path``, then append 256 KiB at a time up to 2.25 MiB (the text cap is 2)."""
+    chunk = "g" * (MiB // 4)
 
     def step() -> None:
-        with path.open("wb") as handle:
-            handle.write(PNG_HEAD)
-            handle.flush()
-            for _ in range(21):
+        with path.open("w", encoding="utf-8") as handle:
+            for _ in range(9):
                 handle.write(chunk)
                 handle.flush()
 
     return step
+
+
+def longest_text(value: object) -> int:
+    """The longest ``text`` field anywhere in a request body."""
+    if isinstance(value, dict):
+        own = len(value["text"]) if isinstance(value.get("text"), str) else 0
+        return max([own, *(longest_text(v) for v in value.values())])
+    if isinstance(value, list):
+        return max([0, *(longest_text(v) for v in value)])
+    return 0
 
 
 def swap_sizes(root: Path) -> Callable[[], None]:
@@ -168,30 +176,37 @@ def swap_sizes(root: Path) -> Callable[[], None]:
     return step
 
 
-async def test_a_growing_or_swapped_file_never_passes_the_20_mib_cap(emu: Emulator, tmp_path: Path) -> None:
+async def test_a_growing_or_swapped_file_never_passes_the_cap(emu: Emulator, tmp_path: Path) -> None:
+    """A text file grown past the 2 MiB text cap while it is read, and a media file swapped between 1 KiB and
+    21 MiB (over the 20 MiB cap): nothing over its cap is ever sent."""
     root = tmp_path / "root"
     root.mkdir()
     settings = team_settings(emu.base_url, tmp_path / "data", file_roots=[root])
-    largest = 0
+    largest_media = largest_text = 0
     outcomes: Counter[str] = Counter()
     async with team_server(settings) as url, http_client(url, ALICE) as client:
         await warm_up(client)
         emu.reset()
         async with watching_healthz(url) as health:
-            with background(grow(root / "grow.png")), background(swap_sizes(root)):
-                for i in range(40):
-                    name = "grow.png" if i % 2 else "swap.png"
+            with background(grow(root / "grow.txt")), background(swap_sizes(root)):
+                for i in range(60):
+                    name = "grow.txt" if i % 2 else "swap.png"
                     with anyio.fail_after(60):
                         result = await client.call_tool("ask_gemini", {"prompt": f"size {i}", "files": [name]})
-                    outcomes["error" if result.is_error else "ok"] += 1
+                    outcomes[f"{name} {'error' if result.is_error else 'ok'}"] += 1
                     if result.is_error:
-                        assert "may be at most 20 MiB" in text(result) or "does not exist" in text(result), text(result)
+                        assert "may be at most 2 MiB" in text(result) or "may be at most 20 MiB" in text(result), text(
+                            result
+                        )
                     for request in emu.requests:
-                        for data in inline_data(request.body):
-                            largest = max(largest, len(base64.b64decode(data)))
+                        largest_media = max(
+                            [largest_media, *(len(base64.b64decode(d)) for d in inline_data(request.body))]
+                        )
+                        largest_text = max(largest_text, longest_text(request.body))
                     emu.reset()  # the recorded bodies are large: check each call's, then forget them
-    assert outcomes["ok"] > 0 and outcomes["error"] > 0, outcomes
-    assert 0 < largest <= 20 * MiB
+    assert all(outcomes[f"{n} {o}"] > 0 for n in ("grow.txt", "swap.png") for o in ("ok", "error")), outcomes
+    assert 0 < largest_media <= 20 * MiB
+    assert 0 < largest_text <= 2 * MiB + 100  # the file's bytes plus its <file name=...> wrapper
     health.assert_healthy()
 
 

@@ -13,9 +13,9 @@ import pytest
 
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
+from tests.harness.clients import http_client
 
 from .attack import ALICE, BOB, team_server, team_settings, text
-from .harness import http_client
 
 SECRET = "hunter2-do-not-send-4c9a"
 PRIVATE_KEY = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{SECRET}\n-----END OPENSSH PRIVATE KEY-----\n"

@@ -13,9 +13,9 @@ import pytest
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
 from gemini_mcp.server.hostcheck import HostPolicy
+from tests.harness.clients import http_client
 
 from .attack import ALICE, team_server, team_settings, text
-from .harness import http_client
 
 INIT = {
     "jsonrpc": "2.0",

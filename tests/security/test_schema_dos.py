@@ -13,9 +13,9 @@ import pytest
 
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
+from tests.harness.clients import http_client
 
 from .attack import ALICE, team_server, team_settings, text, warm_up, watching_healthz
-from .harness import http_client
 
 EVIL = "a" * 29 + "b"  # the emulator answers a string property with its name: 30 characters against ^(a+)+$
 

@@ -17,9 +17,9 @@ import pytest
 
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
+from tests.harness.clients import http_client
 
 from .attack import ALICE, BOB, team_server, team_settings, text
-from .harness import http_client
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # 10,000 real initialize requests
 

@@ -13,9 +13,9 @@ from mcp import Client
 
 from gemini_mcp.emulator import EmulatorConfig, Fault, running_emulator
 from gemini_mcp.emulator.server import Emulator
+from tests.harness.clients import http_client
 
 from .attack import ALICE, BOB, team_server, team_settings, text
-from .harness import http_client
 
 BUSY_SECONDS = 4.0
 UNKNOWN = "conv_0123456789abcdef"
