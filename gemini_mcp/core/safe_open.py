@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gemini_mcp.core.paths import FilePathError, is_protected, is_protected_id, protected_error
+from gemini_mcp.core.paths import is_protected, is_protected_id, protected_error
+from gemini_mcp.errors import FilePathError
 
 __all__ = ["OpenedFile", "open_checked"]
 

@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 import httpx2
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from pydantic import SecretStr
 
 from gemini_mcp.config import Settings
@@ -25,6 +26,7 @@ from tests.harness.settings import make_settings
 
 ALICE = "alice-attack-token-5c1d9e0f7a3b"
 BOB = "bob-attack-token-8e2f4a6b0c1d9e"
+MiB = 1024 * 1024
 HEALTH_BOUND = 1.0  # /healthz must answer within this many seconds while an attack runs
 
 
@@ -39,6 +41,18 @@ async def team_server(settings: Settings) -> AsyncGenerator[str]:
     """The real server behind the real HTTP app under uvicorn; yields its base URL (/healthz, /mcp below it)."""
     async with serve_app(build_http_app(settings, build_server(settings))) as url:
         yield url
+
+
+@asynccontextmanager
+async def roomy_client(base_url: str, token: str) -> AsyncGenerator[Client]:
+    """An MCP client over Streamable HTTP that accepts answers up to 32 MiB (the emulator echoes a sent text
+    file in its answer, and the SDK's default cap on one SSE event is 1 MiB)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(60.0)) as http,
+        Client(streamable_http_client(f"{base_url}/mcp", http_client=http, max_sse_event_size=32 * MiB)) as client,
+    ):
+        yield client
 
 
 async def warm_up(client: Client) -> None:

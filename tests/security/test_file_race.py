@@ -21,7 +21,7 @@ from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
 from tests.harness.clients import http_client
 
-from .attack import ALICE, BOB, background, team_server, team_settings, text, warm_up, watching_healthz
+from .attack import ALICE, BOB, background, roomy_client, team_server, team_settings, text, warm_up, watching_healthz
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")]
 
@@ -184,7 +184,7 @@ async def test_a_growing_or_swapped_file_never_passes_the_cap(emu: Emulator, tmp
     settings = team_settings(emu.base_url, tmp_path / "data", file_roots=[root])
     largest_media = largest_text = 0
     outcomes: Counter[str] = Counter()
-    async with team_server(settings) as url, http_client(url, ALICE) as client:
+    async with team_server(settings) as url, roomy_client(url, ALICE) as client:
         await warm_up(client)
         emu.reset()
         async with watching_healthz(url) as health:
