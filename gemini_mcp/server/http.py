@@ -181,6 +181,11 @@ def build_http_app(
     check_bind(settings, verifier)
     _protect_secrets(settings)
     security = transport_security(settings)
+    if settings.http_sessions_per_principal >= settings.http_max_sessions:
+        raise HttpConfigError(
+            f"GEMINI_MCP_HTTP_SESSIONS_PER_PRINCIPAL ({settings.http_sessions_per_principal}) must be below "
+            f"GEMINI_MCP_HTTP_MAX_SESSIONS ({settings.http_max_sessions}) (one principal must never take them all)"
+        )
     try:
         policy = HostPolicy(settings.allowed_hosts, settings.allowed_origins)
     except ValueError as err:
@@ -197,7 +202,7 @@ def build_http_app(
     session_manager = server.session_manager
     mcp_app = SessionQuota(
         mcp_app,
-        per_principal=min(settings.http_sessions_per_principal, settings.http_max_sessions),
+        per_principal=settings.http_sessions_per_principal,
         idle_seconds=settings.http_session_idle_seconds,
     )
     if verifier is not None:

@@ -17,6 +17,9 @@ import pytest
 
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
+from gemini_mcp.errors import HttpConfigError
+from gemini_mcp.server.app import build_server
+from gemini_mcp.server.http import build_http_app
 from tests.harness.clients import http_client
 
 from .attack import ALICE, BOB, team_server, team_settings, text
@@ -91,6 +94,12 @@ async def flood(url: str, count: int, statuses: Counter[int], ids: list[str], co
     async with anyio.create_task_group() as tg:
         for start in range(connections):
             tg.start_soon(worker, start)
+
+
+def test_a_per_principal_cap_at_or_over_the_global_cap_is_refused(tmp_path: Path) -> None:
+    settings = team_settings("http://127.0.0.1:9", tmp_path, http_sessions_per_principal=10, http_max_sessions=10)
+    with pytest.raises(HttpConfigError, match="must be below GEMINI_MCP_HTTP_MAX_SESSIONS"):
+        build_http_app(settings, build_server(settings))
 
 
 async def test_ten_thousand_sessions_from_one_principal_leave_room_for_another(emu: Emulator, tmp_path: Path) -> None:
