@@ -48,9 +48,13 @@ def tokens(text: str) -> int:
     return max(1, (len(text) + 3) // 4) if text else 0
 
 
+MAX_PIECES = 2000  # a long text (an echoed file) in bigger pieces: folding 65,000 deltas took seconds
+
+
 def chunks(text: str, size: int = 24) -> list[str]:
-    """Split text into stream deltas of about ``size`` characters, cutting after a space when possible
-    (concatenating the pieces gives the text back)."""
+    """Split text into stream deltas of about ``size`` characters (bigger for texts over ``MAX_PIECES`` pieces),
+    cutting after a space when possible (concatenating the pieces gives the text back)."""
+    size = max(size, -(-len(text) // MAX_PIECES))
     out: list[str] = []
     start = 0
     while start < len(text):
