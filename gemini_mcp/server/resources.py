@@ -71,10 +71,12 @@ async def _media(interaction_id: str, index: str, kind: str, ctx: Ctx) -> genera
     except errors.NotFoundError as err:
         raise ResourceNotFoundError(str(err)) from err
     items = generated.images(record.steps) if kind == "image" else generated.audio(record.steps)
-    if not (index.isascii() and index.isdigit() and len(index) <= 6) or int(index) >= len(items):
+    digits = index.isascii() and index.isdigit()
+    if not (digits and len(index) <= 6) or int(index) >= len(items):
+        shown = index if digits and len(index) <= 12 else shaping.shown_id(index, 12)
         raise ResourceNotFoundError(
-            f"Interaction {shaping.shown_id(interaction_id)} has no {kind} {shaping.shown_id(index, 12)} (it has "
-            f"{len(items)}; numbering starts at 0, in ASCII digits)."
+            f"Interaction {shaping.shown_id(interaction_id)} has no {kind} {shown} (it has {len(items)}; "
+            "numbering starts at 0, in ASCII digits)."
         )
     item = items[int(index)]
     if item.data is None:
