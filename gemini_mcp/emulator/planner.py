@@ -11,15 +11,16 @@ JsonDict = dict[str, Any]
 
 
 def usage_for(inter: Interaction, reply: Reply, input_text: str, history_tokens: int) -> JsonDict:
-    input_tokens = tokens(input_text) + history_tokens
+    hidden = reply.hidden
+    input_tokens = tokens(input_text) + history_tokens + hidden.get("input", 0)
     media_tokens = reply.image_tokens + reply.audio_tokens
-    output_tokens = tokens(reply.output_text) + media_tokens
-    thought_tokens = tokens(reply.thought_text)
+    output_tokens = tokens(reply.output_text) + media_tokens + hidden.get("output", 0)
+    thought_tokens = tokens(reply.thought_text) + hidden.get("thought", 0)
     usage: JsonDict = {
         "total_input_tokens": input_tokens,
         "total_output_tokens": output_tokens,
         "total_thought_tokens": thought_tokens,
-        "total_cached_tokens": 0,
+        "total_cached_tokens": hidden.get("cached", 0),
         "total_tool_use_tokens": reply.tool_tokens,
         "total_tokens": input_tokens + output_tokens + thought_tokens + reply.tool_tokens,
         "input_tokens_by_modality": [{"modality": "text", "tokens": input_tokens}],

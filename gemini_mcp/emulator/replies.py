@@ -42,6 +42,7 @@ class Reply:
     image_tokens: int = 0
     audio_tokens: int = 0
     errors: list[JsonDict] = field(default_factory=list[JsonDict])  # {code, message} when status is failed
+    hidden: dict[str, int] = field(default_factory=dict[str, int])  # unseen tokens: input/cached/thought/output
 
 
 def tokens(text: str) -> int:

@@ -122,6 +122,14 @@ def report(prompt: str) -> tuple[str, list[JsonDict]]:
     return text, annotations
 
 
+# What one research step consumes besides the text it shows, sized so that a run costs what Google's public
+# rates make a real one cost (a few dollars for the standard agent): pages read (input, much of it cached on
+# re-reads), hidden reasoning, drafts, and web searches.
+STEP_USAGE = {"input": 60_000, "cached": 40_000, "thought": 10_000, "output": 4_000}
+STEP_SEARCHES = 15
+MAX_AGENT_FACTOR = 2  # the max agent reads and searches twice as much
+
+
 def research_reply(prompt: str, steps: int, summaries: bool, agent: str) -> Reply:
     topic = topic_of(prompt)
     specs: list[StepSpec] = []
@@ -135,9 +143,12 @@ def research_reply(prompt: str, steps: int, summaries: bool, agent: str) -> Repl
         specs.append(spec)
     text, annotations = report(prompt)
     specs.append(text_step(text, annotations, chunk_size=600))
+    factor = max(0, steps) * (MAX_AGENT_FACTOR if "max" in agent else 1)
     return Reply(
         steps=specs,
         output_text=text,
         thought_text=" ".join(thoughts) if summaries else "",
         tool_tokens=len(annotations) * 50,
+        grounding={"google_search": STEP_SEARCHES * factor} if factor else {},
+        hidden={kind: count * factor for kind, count in STEP_USAGE.items()},
     )
