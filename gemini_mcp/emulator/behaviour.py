@@ -128,7 +128,8 @@ def plan_for(
         )
         run = run_builtin_tools(inter.request.get("tools"), turn.prompt, f"{inter.agent}:{turn.prompt}")
         reply.steps[:0] = run.steps
-        reply.grounding = run.counts
+        for kind, count in run.counts.items():  # the agent's own searches plus the requested tools' calls
+            reply.grounding[kind] = reply.grounding.get(kind, 0) + count
     else:
         reply = model_reply(inter, chain, turn)
     failure = failure or failure_of(turn.prompt)
