@@ -74,6 +74,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX idempotency_keys_created ON idempotency_keys(created)",
         ),
     ),
+    Migration(
+        3,
+        (
+            """CREATE TABLE ledger (
+                interaction_id TEXT PRIMARY KEY,
+                owner TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                conversation_id TEXT,
+                model TEXT,
+                agent TEXT,
+                input_tokens INTEGER NOT NULL DEFAULT 0,
+                output_tokens INTEGER NOT NULL DEFAULT 0,
+                thought_tokens INTEGER NOT NULL DEFAULT 0,
+                cached_tokens INTEGER NOT NULL DEFAULT 0,
+                cost_usd DOUBLE PRECISION,
+                charged_at DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX ledger_owner_charged ON ledger(owner, charged_at)",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

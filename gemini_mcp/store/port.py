@@ -58,6 +58,24 @@ class IdempotencyKey:
     created: float
 
 
+@dataclass
+class Charge:
+    """One ledger row: what one billed interaction cost its owner (one row per interaction, updated in place)."""
+
+    interaction_id: str
+    owner: str
+    kind: str  # "model" | "agent"
+    charged_at: float  # when the first usage was recorded (the budget window's clock)
+    conversation_id: str | None = None
+    model: str | None = None
+    agent: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    thought_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float | None = None  # None: the price table does not know the model
+
+
 class Store(Protocol):
     """Conversations, interactions and watcher leases, shared by every process on one database.
 
@@ -67,9 +85,10 @@ class Store(Protocol):
       Only `running_interactions` (the watcher resuming work after a restart) and the lease operations see
       every owner, because they serve the process, not a caller.
     - No call blocks the event loop; a call that cannot get the database in time raises `StoreBusyError`.
-    - Atomic writes: `record_turn(interaction, conversation)` saves a turn's interaction and its conversation in
-      one transaction (both or neither). Later features that must write more rows with a turn (a spend ledger)
-      widen that one method rather than exposing transactions across awaits.
+    - Atomic writes: `record_turn(interaction, conversation, charge)` saves a turn's interaction, its conversation
+      and its ledger row in one transaction (all or none); `save_interaction(record, charge)` saves an interaction
+      and its ledger row together. The ledger has one row per interaction (keyed by its id): saving a charge
+      again updates the tokens and cost but keeps `charged_at`, so a retried or replayed write never doubles it.
     - Leases (one watcher per running interaction across processes): `claim` takes a free, expired or own
       lease (renewing it), or one held by `steal_from`; `lease_holder` names the live holder; `release` frees
       it if still held by that holder. Expiry is wall-clock seconds (`now()`), compared by the database.
@@ -88,9 +107,15 @@ class Store(Protocol):
         ...
 
     async def get_interaction(self, owner: str, interaction_id: str) -> InteractionRecord | None: ...
-    async def save_interaction(self, record: InteractionRecord) -> None: ...
-    async def record_turn(self, interaction: InteractionRecord, conversation: Conversation) -> None:
-        """Save a turn's interaction and its conversation atomically."""
+    async def save_interaction(self, record: InteractionRecord, charge: Charge | None = None) -> None: ...
+    async def record_turn(
+        self, interaction: InteractionRecord, conversation: Conversation, charge: Charge | None = None
+    ) -> None:
+        """Save a turn's interaction, its conversation and its ledger row atomically."""
+        ...
+
+    async def charges(self, owner: str, since: float) -> list[Charge]:
+        """The owner's ledger rows charged at or after `since`, oldest first."""
         ...
 
     async def list_interactions(

@@ -12,9 +12,10 @@ import anyio
 import anyio.to_thread
 
 from gemini_mcp.errors import StoreBusyError, StoreError, StoreSchemaError
+from gemini_mcp.store import rows as codec
 from gemini_mcp.store.keys import CacheAndKeys
 from gemini_mcp.store.migrations import SCHEMA_VERSION, pending
-from gemini_mcp.store.port import PROGRESS_KEEP, RUNNING_STATUSES, Conversation, InteractionRecord, now
+from gemini_mcp.store.port import PROGRESS_KEEP, RUNNING_STATUSES, Charge, Conversation, InteractionRecord, now
 
 T = TypeVar("T")
 BUSY_TIMEOUT = 10.0  # seconds a statement waits for another process's write lock before StoreBusyError
@@ -77,7 +78,7 @@ class SQLiteStore(CacheAndKeys):
     async def get_conversation(self, owner: str, conversation_id: str) -> Conversation | None:
         sql = "SELECT * FROM conversations WHERE id = ? AND owner = ?"
         row = await self._read(lambda db: db.execute(sql, (conversation_id, owner)).fetchone())
-        return _conversation(row) if row else None
+        return codec.conversation(row) if row else None
 
     async def save_conversation(self, conversation: Conversation) -> None:
         await self._write(lambda db: _save_conversation(db, conversation))
@@ -85,7 +86,7 @@ class SQLiteStore(CacheAndKeys):
     async def list_conversations(self, owner: str, limit: int) -> list[Conversation]:
         sql = "SELECT * FROM conversations WHERE owner = ? ORDER BY updated DESC LIMIT ?"
         rows = await self._read(lambda db: db.execute(sql, (owner, limit)).fetchall())
-        return [_conversation(row) for row in rows]
+        return [codec.conversation(row) for row in rows]
 
     async def delete_conversation(self, owner: str, conversation_id: str) -> bool:
         def delete(db: sqlite3.Connection) -> bool:
@@ -109,17 +110,18 @@ class SQLiteStore(CacheAndKeys):
     async def get_interaction(self, owner: str, interaction_id: str) -> InteractionRecord | None:
         sql = "SELECT * FROM interactions WHERE id = ? AND owner = ?"
         row = await self._read(lambda db: db.execute(sql, (interaction_id, owner)).fetchone())
-        return _interaction(row) if row else None
+        return codec.interaction(row) if row else None
 
-    async def save_interaction(self, record: InteractionRecord) -> None:
-        await self._write(lambda db: _save_interaction(db, record))
+    async def save_interaction(self, record: InteractionRecord, charge: Charge | None = None) -> None:
+        await self._write(lambda db: _save_rows(db, record, None, charge))
 
-    async def record_turn(self, interaction: InteractionRecord, conversation: Conversation) -> None:
-        def both(db: sqlite3.Connection) -> None:
-            _save_interaction(db, interaction)
-            _save_conversation(db, conversation)
+    async def record_turn(
+        self, interaction: InteractionRecord, conversation: Conversation, charge: Charge | None = None
+    ) -> None:
+        await self._write(lambda db: _save_rows(db, interaction, conversation, charge))
 
-        await self._write(lambda db: _transaction(db, both))
+    async def charges(self, owner: str, since: float) -> list[Charge]:
+        return await self._read(lambda db: codec.charges(db, owner, since))
 
     async def list_interactions(
         self, owner: str, *, status: str | None, limit: int, conversation_id: str | None = None
@@ -135,12 +137,12 @@ class SQLiteStore(CacheAndKeys):
         sql += " ORDER BY updated DESC LIMIT ?"
         args.append(limit)
         rows = await self._read(lambda db: db.execute(sql, args).fetchall())
-        return [_interaction(row) for row in rows]
+        return [codec.interaction(row) for row in rows]
 
     async def running_interactions(self) -> list[InteractionRecord]:
         sql = "SELECT * FROM interactions WHERE kind = 'agent' AND status IN (?, ?, ?, ?) ORDER BY created"
         rows = await self._read(lambda db: db.execute(sql, RUNNING_STATUSES).fetchall())
-        return [_interaction(row) for row in rows]
+        return [codec.interaction(row) for row in rows]
 
     # -- watcher leases
 
@@ -223,6 +225,19 @@ def _migrate(db: sqlite3.Connection) -> None:
         _transaction(db, apply)
 
 
+def _save_rows(db: sqlite3.Connection, r: InteractionRecord, c: Conversation | None, charge: Charge | None) -> None:
+    """An interaction, with its conversation and ledger row when given: several rows in one transaction."""
+
+    def rows(db: sqlite3.Connection) -> None:
+        _save_interaction(db, r)
+        if c is not None:
+            _save_conversation(db, c)
+        if charge is not None:
+            codec.save_charge(db, charge)
+
+    _transaction(db, rows) if c is not None or charge is not None else rows(db)
+
+
 def _save_conversation(db: sqlite3.Connection, c: Conversation) -> None:
     db.execute(
         _SAVE_CONVERSATION,
@@ -253,38 +268,4 @@ def _save_interaction(db: sqlite3.Connection, r: InteractionRecord) -> None:
             r.created,
             r.updated,
         ),
-    )
-
-
-def _conversation(row: sqlite3.Row) -> Conversation:
-    return Conversation(
-        id=row["id"],
-        owner=row["owner"],
-        title=row["title"],
-        last_interaction_id=row["last_interaction_id"],
-        turns=row["turns"],
-        config=json.loads(row["config"]),
-        created=row["created"],
-        updated=row["updated"],
-    )
-
-
-def _interaction(row: sqlite3.Row) -> InteractionRecord:
-    return InteractionRecord(
-        id=row["id"],
-        owner=row["owner"],
-        kind=row["kind"],
-        status=row["status"],
-        conversation_id=row["conversation_id"],
-        model=row["model"],
-        agent=row["agent"],
-        prompt=row["prompt"],
-        progress=json.loads(row["progress"]),
-        event_cursor=row["event_cursor"],
-        output_text=row["output_text"],
-        usage=json.loads(row["usage"]) if row["usage"] else None,
-        error=row["error"],
-        steps=json.loads(row["steps"]),
-        created=row["created"],
-        updated=row["updated"],
     )
