@@ -21,6 +21,7 @@ DEFAULT_AGENT = "deep-research-preview-04-2026"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 EmulatorMode = Literal["off", "on", "auto"]
+ConfirmMode = Literal["auto", "always", "never"]
 
 
 def default_data_dir() -> Path:
@@ -122,6 +123,26 @@ class Settings(BaseSettings):
     log_level: LogLevel = Field(default="INFO", description="Log level; logs go to stderr.")
     emulator: EmulatorMode = Field(
         default="off", description="`on`: serve on the embedded emulator; `auto`: only when no key is set; `off`."
+    )
+    daily_budget_usd: float | None = Field(
+        default=None,
+        ge=0,
+        description="USD each owner may spend over a rolling 24 h (estimated from the price table); over it, calls "
+        "that bill Gemini are refused before anything is sent. Unset = no cap. Per principal: the tokens file.",
+        json_schema_extra={"readme_default": "no cap"},
+    )
+    max_running_research: int = Field(
+        default=3, ge=1, description="Deep Research runs one owner may have running at once."
+    )
+    confirm_research: ConfirmMode = Field(
+        default="auto",
+        description="Ask the user before a research run: `auto` when the client supports elicitation, `always` "
+        "(refuse without it), `never`.",
+    )
+    prices_file: Path | None = Field(
+        default=None,
+        description="JSON or TOML price table replacing the shipped one (docs/spend.md).",
+        json_schema_extra={"readme_default": "shipped table"},
     )
 
     @field_validator("api_key", mode="before")

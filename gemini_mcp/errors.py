@@ -14,6 +14,10 @@
     │   ├── RateLimitedError         HTTP 429; `retry_after` seconds from Retry-After or RetryInfo
     │   ├── StreamFailedError        Gemini reported an error inside an answer stream
     │   └── StructuredOutputError    a response_schema answer was not valid JSON or did not match
+    ├── SpendRefusedError            refused before anything was sent to Gemini (spend limits)
+    │   ├── BudgetExceededError      the owner's rolling 24 h budget is spent (or a research run would exceed it)
+    │   ├── ResearchCapError         the owner already has GEMINI_MCP_MAX_RUNNING_RESEARCH runs running
+    │   └── ConfirmationRequiredError  GEMINI_MCP_CONFIRM_RESEARCH=always, and the client cannot ask the user
     ├── StoreError                   the conversation store cannot be used
     │   ├── StoreBusyError           locked by another process past the busy timeout
     │   └── StoreSchemaError         the database comes from a newer release
@@ -104,6 +108,22 @@ class StructuredOutputError(UpstreamError):
 
 def _seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+class SpendRefusedError(GeminiMcpError):
+    """A spend limit refused the call before any request left the server."""
+
+
+class BudgetExceededError(SpendRefusedError):
+    """The owner's daily budget has no room for this call."""
+
+
+class ResearchCapError(SpendRefusedError):
+    """The owner has the maximum number of research runs running."""
+
+
+class ConfirmationRequiredError(SpendRefusedError):
+    """Research needs the user's confirmation, and this client cannot ask for it."""
 
 
 class StoreError(GeminiMcpError):

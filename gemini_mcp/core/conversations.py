@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from gemini_mcp import errors
 from gemini_mcp.config import Settings
@@ -20,7 +19,8 @@ from gemini_mcp.core import idempotency, paths, requests, shaping, streaming, wo
 from gemini_mcp.core.idempotency import Starts
 from gemini_mcp.core.models import Models
 from gemini_mcp.core.results import AskResult
-from gemini_mcp.core.turn import AgentOptions, TurnConfig, TurnInputs
+from gemini_mcp.core.spend import Spend
+from gemini_mcp.core.turn import AgentOptions, Turn, TurnConfig
 from gemini_mcp.core.turnlocks import TurnLocks
 from gemini_mcp.gemini.port import CreateRequest, GeminiBackend, InteractionData
 from gemini_mcp.store.port import Conversation, InteractionRecord, Store, now
@@ -29,17 +29,6 @@ logger = logging.getLogger(__name__)
 
 
 ProgressFn = Callable[[float, str], Awaitable[None]]
-
-
-@dataclass
-class Turn:
-    """What one ask_gemini call asks for. None means "not given on this turn"."""
-
-    prompt: str | None  # None: only function_results answer the previous turn
-    conversation_id: str | None = None
-    config: TurnConfig = field(default_factory=TurnConfig)  # settings given on this turn (remembered)
-    inputs: TurnInputs = field(default_factory=TurnInputs)  # files, function results, schema, store (not)
-    idempotency_key: str | None = None
 
 
 def new_conversation_id() -> str:
@@ -71,6 +60,8 @@ def translate_not_found(
 
 class Conversations:
     """Chaining logic over a `Store` and a `GeminiBackend`."""
+
+    spend: Spend | None = None  # set by the server: budgets checked before any request; a turn's charge recorded
 
     def __init__(self, settings: Settings, store: Store, backend: GeminiBackend, models: Models | None = None) -> None:
         self.settings = settings
@@ -120,6 +111,8 @@ class Conversations:
             return await idempotency.replay_answer(self.store, owner, earlier, note)
 
     async def _ask(self, owner: str, turn: Turn, on_progress: ProgressFn | None) -> AskResult:
+        if self.spend is not None:
+            await self.spend.check_call(owner)
         said = turn.prompt or "(function results)"
         conversation = await self.open(owner, turn.conversation_id, said)
         remembered = TurnConfig.from_stored(conversation.config)
@@ -200,6 +193,8 @@ class Conversations:
         tools: TurnConfig,
         options: AgentOptions,
     ) -> tuple[Conversation, InteractionRecord]:
+        if self.spend is not None:
+            await self.spend.check_research(owner, agent_id, options.service_tier)
         conversation = await self.open(owner, conversation_id, query)
         roots = paths.resolve_roots(self.settings.file_roots)
         blocks, _ = await worker.off_loop(
@@ -267,11 +262,12 @@ class Conversations:
             created=stamp,
             updated=stamp,
         )
+        charge = self.spend.bill(record, config.service_tier) if self.spend is not None else None
         conversation.config = config.to_stored()
         conversation.last_interaction_id = data.id
         conversation.turns += 1
         conversation.updated = stamp
-        await self.store.record_turn(record, conversation)  # both or neither: a crash never half-records a turn
+        await self.store.record_turn(record, conversation, charge)  # all or none: a crash never half-records a turn
         return record
 
     async def delete(self, owner: str, conversation_id: str, *, delete_remote: bool) -> tuple[list[str], list[str]]:

@@ -16,6 +16,7 @@ from gemini_mcp.core.results import (
     Usage,
     iso,
 )
+from gemini_mcp.core.spend import Spend
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.port import RUNNING_STATUSES, GeminiBackend
 from gemini_mcp.store.port import InteractionRecord, Store, now
@@ -70,12 +71,19 @@ def summarize(record: InteractionRecord) -> InteractionSummary:
 
 class Interactions:
     def __init__(
-        self, store: Store, backend: GeminiBackend, watcher: Watcher, *, progress_every: float = PROGRESS_EVERY
+        self,
+        store: Store,
+        backend: GeminiBackend,
+        watcher: Watcher,
+        *,
+        progress_every: float = PROGRESS_EVERY,
+        spend: Spend | None = None,
     ) -> None:
         self.store = store
         self.backend = backend
         self.watcher = watcher
         self.progress_every = progress_every
+        self.spend = spend
 
     async def load(self, owner: str, interaction_id: str) -> InteractionRecord:
         record = await self.store.get_interaction(owner, interaction_id)
@@ -127,8 +135,11 @@ class Interactions:
         record.status = data.status
         if data.text:
             record.output_text = data.text
+        if data.usage:
+            record.usage = data.usage  # what the run consumed before it stopped is billed
         record.updated = now()
-        await self.store.save_interaction(record)
+        charge = self.spend.bill(record) if self.spend is not None and record.usage else None
+        await self.store.save_interaction(record, charge)
         await self.watcher.notify(record.id)
         return CancelResult(interaction_id=record.id, status=record.status)
 

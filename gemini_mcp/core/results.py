@@ -34,6 +34,10 @@ class Usage(BaseModel):
     cached_tokens_by_modality: dict[str, int] | None = None
     tool_use_tokens_by_modality: dict[str, int] | None = None
     grounding_tool_count: dict[str, int] | None = Field(default=None, description="Grounding tool calls by type.")
+    cost_usd: float | None = Field(
+        default=None,
+        description="Estimated USD for this interaction (the server's price table x this usage); null when unknown.",
+    )
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any] | None) -> Usage | None:
@@ -52,6 +56,7 @@ class Usage(BaseModel):
             cached_tokens_by_modality=_by(raw.get("cached_tokens_by_modality"), "modality", "tokens"),
             tool_use_tokens_by_modality=_by(raw.get("tool_use_tokens_by_modality"), "modality", "tokens"),
             grounding_tool_count=_by(raw.get("grounding_tool_count"), "type", "count"),
+            cost_usd=cost if isinstance(cost := raw.get("cost_usd"), int | float) else None,
         )
 
 
@@ -149,25 +154,32 @@ class AskResult(BaseModel):
         if self.citations:
             lines.append("Sources: " + "; ".join(c.render() for c in self.citations))
         lines.extend(f"Note: {note}" for note in self.notes)
+        cost = f" cost~${self.usage.cost_usd:.6f}" if self.usage and self.usage.cost_usd is not None else ""
         lines.append(
-            f"[conversation_id={self.conversation_id} interaction_id={self.interaction_id} model={self.model}]"
+            f"[conversation_id={self.conversation_id} interaction_id={self.interaction_id} model={self.model}{cost}]"
         )
         return "\n".join(lines)
 
 
 class ResearchStarted(BaseModel):
-    """A background Deep Research interaction that was just started."""
+    """A background Deep Research interaction that was just started (or, when started is false, was not)."""
 
-    interaction_id: str
-    conversation_id: str
+    interaction_id: str | None = Field(default=None, description="The run's id; null when it was not started.")
+    conversation_id: str | None = None
     agent: str
-    status: str
+    status: str = Field(description="The run's status; `not_started` when the user declined.")
     notes: list[str] = Field(
         default_factory=list[str],
         description="Things the caller should know: a retired agent replaced, an earlier identical run returned.",
     )
+    started: bool = Field(default=True, description="False when the user declined: nothing was sent to Gemini.")
+    estimated_cost_usd: tuple[float, float] | None = Field(
+        default=None, description="The agent's estimated cost range per run (low, high) from the price table."
+    )
 
     def render(self) -> str:
+        if not self.started:
+            return f"Deep Research was not started ({self.agent}). Nothing was sent to Gemini. " + " ".join(self.notes)
         lines = [
             f"Deep Research started ({self.agent}); status {self.status}.",
             f"interaction_id={self.interaction_id} conversation_id={self.conversation_id}",
@@ -175,6 +187,9 @@ class ResearchStarted(BaseModel):
             "wait_seconds (up to 60) to follow it; cancel_interaction stops it.",
         ]
         lines.extend(f"Note: {note}" for note in self.notes)
+        if self.estimated_cost_usd:
+            low, high = self.estimated_cost_usd
+            lines.append(f"Estimated cost: ${low:.2f}-${high:.2f} (the exact figure is in usage.cost_usd when done).")
         return "\n".join(lines)
 
 
@@ -216,6 +231,8 @@ class InteractionResult(BaseModel):
             lines.append(f"[more: call get_interaction with offset={self.next_offset}, or read {self.report_uri}]")
         if not self.done:
             lines.append("Still running: call get_interaction again with wait_seconds to keep following it.")
+        if self.usage and self.usage.cost_usd is not None:
+            lines.append(f"Estimated cost: ${self.usage.cost_usd:.6f}")
         return "\n".join(lines)
 
 

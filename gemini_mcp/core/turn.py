@@ -1,4 +1,4 @@
-"""What one turn asks for: the remembered `TurnConfig`, this turn's `TurnInputs`, the tools' argument shapes.
+"""What one turn asks for (`Turn`): the remembered `TurnConfig`, this turn's `TurnInputs`, the tools' argument shapes.
 
 `TurnConfig` is the settings a conversation remembers; `TurnInputs` is used by this turn only; the argument
 shapes the tools advertise are `FunctionDeclaration`, `FunctionResult` and `McpServer`.
@@ -185,3 +185,14 @@ class AgentOptions:
             "enable_bigquery_tool": self.enable_bigquery_tool,
         }
         return {name: value for name, value in fields.items() if value is not None}
+
+
+@dataclass
+class Turn:
+    """What one ask_gemini call asks for. None means "not given on this turn"."""
+
+    prompt: str | None  # None: only function_results answer the previous turn
+    conversation_id: str | None = None
+    config: TurnConfig = field(default_factory=TurnConfig)  # settings given on this turn (remembered)
+    inputs: TurnInputs = field(default_factory=TurnInputs)  # files, function results, schema, store (not)
+    idempotency_key: str | None = None

@@ -22,6 +22,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from gemini_mcp import errors
+from gemini_mcp.core.spend import Spend
 from gemini_mcp.gemini.jsonwalk import as_dict, as_list
 from gemini_mcp.gemini.port import RUNNING_STATUSES as _RUNNING
 from gemini_mcp.gemini.port import GeminiBackend, InteractionData, StreamEvent
@@ -44,9 +45,10 @@ class _Tracked:
 class Watcher:
     """Follows running interactions; owns one task per interaction in the lifespan task group."""
 
-    def __init__(self, store: Store, backend: GeminiBackend) -> None:
+    def __init__(self, store: Store, backend: GeminiBackend, spend: Spend | None = None) -> None:
         self.store = store
         self.backend = backend
+        self.spend = spend  # bills an interaction when it ends, in the write that stores its final state
         self._tracked: dict[str, _Tracked] = {}
         self._task_group: TaskGroup | None = None
         self.holder = leases.new_holder()
@@ -206,7 +208,8 @@ class Watcher:
         stored = await self.store.get_interaction(record.owner, record.id)
         if stored is not None and stored.status not in _RUNNING and record.status in _RUNNING:
             record.status = stored.status
-        await self.store.save_interaction(record)
+        charge = self.spend.bill(record) if self.spend is not None and record.status not in _RUNNING else None
+        await self.store.save_interaction(record, charge)
         self._signal(tracked)
 
 

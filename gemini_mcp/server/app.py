@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -15,10 +16,14 @@ from gemini_mcp.core.conversations import Conversations
 from gemini_mcp.core.interactions import Interactions
 from gemini_mcp.core.models import Models
 from gemini_mcp.core.paths import protect
+from gemini_mcp.core.prices import load_prices
+from gemini_mcp.core.spend import Spend
 from gemini_mcp.core.watcher import Watcher
+from gemini_mcp.errors import TokenConfigError
 from gemini_mcp.gemini.genai import GenAIBackend
 from gemini_mcp.gemini.port import GeminiBackend
 from gemini_mcp.server import resources, tools
+from gemini_mcp.server.auth import budget_overrides, load_tokens
 from gemini_mcp.server.calllog import log_tool_calls
 from gemini_mcp.server.prompts import register_prompts
 from gemini_mcp.server.state import AppState, Running
@@ -41,14 +46,32 @@ This server gives you Google Gemini through the Interactions API.
 """
 
 
+def principal_budgets(settings: Settings) -> dict[str, float]:
+    """Per-principal daily budgets from the HTTP tokens (a broken token list is reported by the HTTP app)."""
+    raw = settings.http_tokens.get_secret_value() if settings.http_tokens is not None else None
+    try:
+        return budget_overrides(load_tokens(raw, settings.http_tokens_file))
+    except TokenConfigError as err:
+        logger.warning("Per-principal budgets not read: %s", err)
+        return {}
+
+
 def make_lifespan(
-    settings: Settings, backend: GeminiBackend | None, store: Store | None, running: Running
+    settings: Settings,
+    backend: GeminiBackend | None,
+    store: Store | None,
+    running: Running,
+    clock: Callable[[], float] = time.time,
 ) -> Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]:
+    table = load_prices(settings.prices_file)  # a bad prices file stops the server at start, with its problem
+    overrides = principal_budgets(settings)
+
     @asynccontextmanager
     async def lifespan(_server: MCPServer[AppState]) -> AsyncGenerator[AppState]:
         the_store: Store = store if store is not None else await SQLiteStore.open(settings.db_path)
         the_backend: GeminiBackend = backend if backend is not None else GenAIBackend(settings)
-        watcher = Watcher(the_store, the_backend)
+        spend = Spend(settings, the_store, table, overrides=overrides, clock=clock)
+        watcher = Watcher(the_store, the_backend, spend)
         models = Models(settings, the_store, the_backend)
         for warning in models.startup_warnings():
             logger.warning("%s", warning)
@@ -57,6 +80,8 @@ def make_lifespan(
                 await watcher.run(task_group)
                 task_group.start_soon(_warm_up, the_backend)
                 task_group.start_soon(_keep_models_current, models)
+                conversations = Conversations(settings, the_store, the_backend, models)
+                conversations.spend = spend
                 try:
                     running.app = AppState(
                         settings=settings,
@@ -64,8 +89,9 @@ def make_lifespan(
                         backend=the_backend,
                         watcher=watcher,
                         models=models,
-                        conversations=Conversations(settings, the_store, the_backend, models),
-                        interactions=Interactions(the_store, the_backend, watcher),
+                        conversations=conversations,
+                        interactions=Interactions(the_store, the_backend, watcher, spend=spend),
+                        spend=spend,
                     )
                     yield running.app
                 finally:
@@ -105,16 +131,20 @@ async def _keep_models_current(models: Models) -> None:
 
 
 def build_server(
-    settings: Settings, *, backend: GeminiBackend | None = None, store: Store | None = None
+    settings: Settings,
+    *,
+    backend: GeminiBackend | None = None,
+    store: Store | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> MCPServer[AppState]:
-    """A fresh MCP server. Long-lived resources open in the lifespan, not here."""
+    """A fresh MCP server. Long-lived resources open in the lifespan, not here. `clock` times the budget window."""
     running = Running()
     server = MCPServer[AppState](
         "gemini-mcp",
         title="Gemini (Interactions API)",
         instructions=INSTRUCTIONS,
         version=__version__,
-        lifespan=make_lifespan(settings, backend, store, running),
+        lifespan=make_lifespan(settings, backend, store, running, clock),
         log_level=settings.log_level,
     )
     db = settings.db_path  # every principal's conversations: never sent as `files`, on any transport

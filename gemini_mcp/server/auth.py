@@ -2,6 +2,8 @@
 
 Tokens come from ``GEMINI_MCP_HTTP_TOKENS`` ("principal:token,principal2:token2") and/or the file named by
 ``GEMINI_MCP_HTTP_TOKENS_FILE`` (one ``principal:token`` per line; blank lines and ``#`` comments ignored).
+An entry may end with options after a space: ``alice:<token> daily_budget_usd=5`` gives that principal its own
+rolling 24 h budget (instead of ``GEMINI_MCP_DAILY_BUDGET_USD``); entries without options mean what they always did.
 A request's token is compared with *every* configured token using ``hmac.compare_digest`` (no early exit), so
 the time taken does not tell an attacker how close a guess was or which entry matched.
 
@@ -32,6 +34,7 @@ __all__ = [
     "StaticTokenVerifier",
     "TokenConfigError",
     "TokenEntry",
+    "budget_overrides",
     "load_tokens",
     "parse_tokens",
 ]
@@ -44,11 +47,34 @@ RESERVED_PRINCIPALS = frozenset({"local"})
 _PRINCIPAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 
 
+BUDGET_OPTION = "daily_budget_usd"
+
+
 @dataclass(frozen=True)
 class TokenEntry:
     principal: str
     token: bytes = field(repr=False)
     where: str = field(default="", compare=False)  # "<source>, entry <n>", for error messages
+    daily_budget_usd: float | None = None
+
+
+def _budget_option(options: list[str], where: str) -> float | None:
+    """The value of ``daily_budget_usd=<USD>`` among an entry's options (never echoes them: they follow a token)."""
+    budget: float | None = None
+    for option in options:
+        key, sep, value = option.partition("=")
+        if key != BUDGET_OPTION or not sep:
+            raise TokenConfigError(
+                f"{where}: the token contains whitespace; after the token and a space only `{BUDGET_OPTION}=<USD>` "
+                "may follow"
+            )
+        try:
+            budget = float(value)
+        except ValueError:
+            budget = -1.0
+        if not budget >= 0 or budget == float("inf"):
+            raise TokenConfigError(f"{where}: {BUDGET_OPTION} must be a number of USD >= 0")
+    return budget
 
 
 def _fingerprint(token: bytes) -> str:
@@ -63,8 +89,8 @@ def parse_tokens(text: str, *, source: str, separator: str = ",") -> list[TokenE
         if not item or (separator == "\n" and item.startswith("#")):
             continue
         where = f"{source}, entry {number}"
-        principal, sep, token = item.partition(":")
-        principal, token = principal.strip(), token.strip()
+        principal, sep, rest = item.partition(":")
+        principal, (token, *options) = principal.strip(), (rest.split() or [""])
         if not sep or not token:
             raise TokenConfigError(f"{where}: expected 'principal:token' (a name, a colon, then the token)")
         if not _PRINCIPAL_RE.match(principal):
@@ -76,14 +102,13 @@ def parse_tokens(text: str, *, source: str, separator: str = ",") -> list[TokenE
             raise TokenConfigError(
                 f"{where}: the principal name 'local' is reserved for the unauthenticated local owner; choose another"
             )
+        budget = _budget_option(options, where)
         if len(token) < MIN_TOKEN_LENGTH:
             raise TokenConfigError(
                 f"{where}: the token (after the first colon) is shorter than {MIN_TOKEN_LENGTH} characters; "
                 "use a long random value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
-        if any(ch.isspace() for ch in token):
-            raise TokenConfigError(f"{where}: the token contains whitespace")
-        entries.append(TokenEntry(principal, token.encode("utf-8"), where))
+        entries.append(TokenEntry(principal, token.encode("utf-8"), where, budget))
     return entries
 
 
@@ -106,6 +131,11 @@ def load_tokens(tokens: str | None, tokens_file: Path | str | None) -> list[Toke
         entries += file_entries
     _check_unique(entries)
     return entries
+
+
+def budget_overrides(entries: Iterable[TokenEntry]) -> dict[str, float]:
+    """principal -> its own daily budget, for the entries that set one."""
+    return {e.principal: e.daily_budget_usd for e in entries if e.daily_budget_usd is not None}
 
 
 def _check_unique(entries: Iterable[TokenEntry]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Awaitable, Callable
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
@@ -15,6 +16,7 @@ from gemini_mcp.core.results import iso
 from gemini_mcp.core.turn import TurnConfig
 from gemini_mcp.gemini.port import RUNNING_STATUSES
 from gemini_mcp.server.state import AppState, Ctx, Running, owner, state
+from gemini_mcp.store.port import InteractionRecord
 
 
 async def interaction_record(interaction_id: str, ctx: Ctx) -> str:
@@ -55,6 +57,7 @@ async def conversation(conversation_id: str, ctx: Ctx) -> str:
             "conversation_id": conv.id,
             "title": conv.title,
             "turns": conv.turns,
+            "cost_usd": conversation_cost(records),
             "last_interaction_id": conv.last_interaction_id,
             "remembered": TurnConfig.from_stored(conv.config).redacted(),
             "created": iso(conv.created),
@@ -63,6 +66,21 @@ async def conversation(conversation_id: str, ctx: Ctx) -> str:
         },
         indent=2,
     )
+
+
+def conversation_cost(records: list[InteractionRecord]) -> float | None:
+    """The sum of the turns' estimated costs (null when no turn could be priced)."""
+    costs = [c for r in records if isinstance(c := (r.usage or {}).get("cost_usd"), int | float)]
+    return round(sum(costs), 6) if costs else None
+
+
+def usage_resource(running: Running) -> Callable[[], Awaitable[str]]:
+    async def usage() -> str:
+        """Your estimated spend over the last 24 h and 30 days, by model and agent, and the daily budget left."""
+        report = await running.get().spend.report(owner())
+        return report.model_dump_json(indent=2)
+
+    return usage
 
 
 async def _media(interaction_id: str, index: str, kind: str, ctx: Ctx) -> generated.MediaData:
@@ -101,6 +119,7 @@ def register(server: MCPServer[AppState], running: Running) -> None:
         return json.dumps(await running.get().models.describe(), indent=2)
 
     server.resource("gemini://models", name="models", mime_type="application/json")(models)
+    server.resource("gemini://usage", name="usage", mime_type="application/json")(usage_resource(running))
     server.resource("gemini://interactions/{interaction_id}", name="interaction", mime_type="application/json")(
         interaction_record
     )

@@ -12,6 +12,7 @@ from gemini_mcp.config import Settings
 from gemini_mcp.core.conversations import Conversations
 from gemini_mcp.core.interactions import Interactions
 from gemini_mcp.core.models import Models
+from gemini_mcp.core.spend import Spend
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.port import GeminiBackend
 from gemini_mcp.store.port import Store
@@ -28,6 +29,7 @@ class AppState:
     models: Models
     conversations: Conversations
     interactions: Interactions
+    spend: Spend
 
 
 Ctx = Context[AppState, Any]

@@ -14,7 +14,6 @@ from mcp.server import MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
-from gemini_mcp.core.conversations import Turn
 from gemini_mcp.core.media import check_voice
 from gemini_mcp.core.results import (
     AskResult,
@@ -27,7 +26,7 @@ from gemini_mcp.core.results import (
     ResearchStarted,
     iso,
 )
-from gemini_mcp.core.turn import AgentOptions, TurnConfig, TurnInputs
+from gemini_mcp.core.turn import AgentOptions, Turn, TurnConfig, TurnInputs
 from gemini_mcp.server.arguments import (
     BuiltinTools,
     CollaborativePlanning,
@@ -62,6 +61,7 @@ from gemini_mcp.server.arguments import (
     Visualization,
     Voice,
 )
+from gemini_mcp.server.confirm import Confirmation, accepted, not_started
 from gemini_mcp.server.content import answer_result, plain, tool_result
 from gemini_mcp.server.failures import reported
 from gemini_mcp.server.state import AppState, Ctx, owner, state
@@ -142,6 +142,7 @@ async def ask_gemini(
 async def start_deep_research(
     query: Annotated[str, Field(min_length=1, description="What to research, with any scope or format wishes.")],
     ctx: Ctx,
+    confirmation: Confirmation,
     agent: Annotated[
         str | None, Field(description="Deep Research agent id (see gemini://models). Default: the server's.")
     ] = None,
@@ -160,10 +161,15 @@ async def start_deep_research(
 ) -> Annotated[CallToolResult, ResearchStarted]:
     """Start a Gemini Deep Research run in the background and return its interaction_id at once.
 
-    The run takes minutes and produces a cited report. Follow it with get_interaction(interaction_id,
-    wait_seconds=...) until done is true; stop it with cancel_interaction. It keeps running if you disconnect.
+    The run takes minutes, costs a few dollars (see estimated_cost_usd) and produces a cited report. Follow it
+    with get_interaction(interaction_id, wait_seconds=...) until done is true; stop it with cancel_interaction.
+    It keeps running if you disconnect. The server may ask the user to confirm first.
     """
     app = state(ctx)
+    agent_id, _ = app.models.resolve_agent(agent)
+    estimate = app.spend.estimate(agent_id, service_tier)
+    if not accepted(confirmation):
+        return tool_result(not_started(confirmation, agent_id, conversation_id, estimate))
     tools = TurnConfig(file_search_store_names=file_search_store_names, mcp_servers=plain(mcp_servers))
     conversation, record, notes = await app.conversations.start_research(
         owner(),
@@ -180,9 +186,10 @@ async def start_deep_research(
     result = ResearchStarted(
         interaction_id=record.id,
         conversation_id=conversation.id,
-        agent=record.agent or "",
+        agent=record.agent or agent_id,
         status=record.status,
         notes=notes,
+        estimated_cost_usd=estimate,
     )
     return tool_result(result)
 
