@@ -6,6 +6,7 @@ and a Deep Research job that was running is followed again by the new process on
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 from collections.abc import AsyncGenerator
@@ -146,3 +147,67 @@ async def test_sigkill_during_a_conversation_turn_keeps_the_earlier_turns(tmp_pa
             listed = {c["conversation_id"]: c for c in (await call(client, "list_conversations", {}))["conversations"]}
             assert listed[conversation]["turns"] == 2
         assert integrity(data / "gemini-mcp.sqlite3") == "ok"
+
+
+def recorded_turns(db: Path) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM interactions").fetchone()[0])
+
+
+def ledger_matches_the_records(db: Path) -> dict[str, float]:
+    """Every billed interaction has exactly one ledger row with its cost, every row an interaction, and every
+    conversation counts the turns it has. Returns interaction id -> cost."""
+    with sqlite3.connect(db) as conn:
+        usages = {i: json.loads(u) if u else {} for i, u in conn.execute("SELECT id, usage FROM interactions")}
+        rows = conn.execute("SELECT interaction_id, cost_usd FROM ledger").fetchall()
+        billed = {i: u["cost_usd"] for i, u in usages.items() if "cost_usd" in u}
+        assert dict(rows) == billed and len(rows) == len(billed)
+        for cid, turns, last in conn.execute("SELECT id, turns, last_interaction_id FROM conversations").fetchall():
+            ids = [r[0] for r in conn.execute("SELECT id FROM interactions WHERE conversation_id = ?", (cid,))]
+            assert turns == len(ids) and last in ids, (cid, turns, ids)
+    return billed
+
+
+async def ask_until_killed(url: str, args: dict[str, Any]) -> None:
+    """A turn that may or may not be answered before the server dies: either way is fine here."""
+    try:
+        async with http_client(url) as client:
+            await client.call_tool("ask_gemini", args)
+    except BaseException as exc:  # a dead server surfaces as various transport errors (groups too)
+        if isinstance(exc, anyio.get_cancelled_exc_class()):
+            raise
+
+
+async def test_sigkill_right_after_a_turn_is_recorded_loses_and_doubles_no_charge(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    db = data / "gemini-mcp.sqlite3"
+    async with running_emulator(EmulatorConfig(research_seconds=3.0, research_steps=4, model_latency=0.05)) as emu:
+        async with server(emu, data) as (process, url):
+            async with http_client(url) as client:
+                chat = await call(client, "ask_gemini", {"prompt": "Hi, my name is Phil."})
+                job = await call(client, "start_deep_research", {"query": "the economics of tidal power"})
+            before = recorded_turns(db)
+            async with anyio.create_task_group() as tg:
+                for n in range(6):  # turns in flight, three chained on one conversation, three new ones
+                    conversation = {"conversation_id": chat["conversation_id"]} if n % 2 else {}
+                    tg.start_soon(ask_until_killed, url, {"prompt": f"Turn {n}", **conversation})
+                await wait_for(lambda: recorded_turns(db) > before, timeout=20, what="a turn to be recorded")
+                await kill(process)
+        assert integrity(db) == "ok"
+        before_restart = ledger_matches_the_records(db)
+        assert chat["interaction_id"] in before_restart and job["interaction_id"] not in before_restart
+
+        async with server(emu, data) as (_, url), http_client(url) as client:
+            with anyio.fail_after(30):
+                while not (
+                    done := await call(
+                        client, "get_interaction", {"interaction_id": job["interaction_id"], "wait_seconds": 10}
+                    )
+                )["done"]:
+                    pass
+            usage_text = getattr((await client.read_resource("gemini://usage")).contents[0], "text", "")
+        after = ledger_matches_the_records(db)
+        assert {i: c for i, c in after.items() if i in before_restart} == before_restart  # nothing lost or changed
+        assert after[job["interaction_id"]] == done["usage"]["cost_usd"] > 0  # the resumed run, billed once
+        assert json.loads(usage_text)["last_24h"]["cost_usd"] == pytest.approx(sum(after.values()))
