@@ -9,6 +9,7 @@ worked; 1 = a step failed (the output says which, with the last lines the server
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -25,12 +26,22 @@ from gemini_mcp.config import Settings
 from gemini_mcp.errors import DemoFailure
 
 QUERY = "Why is the sky blue?"
+BUDGET_ENV = "GEMINI_MCP_DAILY_BUDGET_USD"
+EMULATOR_BUDGET = "10"  # on the emulator (no real money), a daily budget so the tour can show what is left
 REPORT_LINES = 8
 EMULATOR_BANNER = (
     "gemini-mcp demo on the built-in offline Interactions emulator: no key needed, nothing reaches Google,\n"
     "answers are canned. `gemini-mcp demo --live` runs the same tour on real Gemini (needs GEMINI_API_KEY).\n"
 )
 LIVE_BANNER = "gemini-mcp demo on REAL Gemini (--live): these are billed calls, and Deep Research takes minutes.\n"
+
+
+def _cost(result: dict[str, Any]) -> str:
+    usage: dict[str, Any] = result.get("usage") or {}
+    cost = usage.get("cost_usd")
+    if isinstance(cost, int | float):
+        return f"cost ~${cost:.6f} (estimate)"
+    return "cost unknown (the model is not in the price table)"
 
 
 def _short(text: str, width: int = 70) -> str:
@@ -85,18 +96,25 @@ class Tour:
         self.say(f"tools/list -> {len(tools)} tools", ", ".join(tools))
         await self.chat()
         await self.research()
+        await self.usage()
         await self.tidy()
 
     async def chat(self) -> None:
         first = await self.call("ask_gemini", {"prompt": "Hi, my name is Phil."})
         chat = str(first["conversation_id"])
         self.say(
-            'ask_gemini "Hi, my name is Phil."', f"Gemini: {_short(first['text'], 100)}", f"conversation_id={chat}"
+            'ask_gemini "Hi, my name is Phil."',
+            f"Gemini: {_short(first['text'], 100)}",
+            _cost(first),
+            f"conversation_id={chat}",
         )
         second = await self.call("ask_gemini", {"prompt": "What is my name?", "conversation_id": chat})
         kept = f"conversation_id={second['conversation_id']} (the server kept the chain)"
         self.say(
-            f'ask_gemini "What is my name?" (conversation_id={chat})', f"Gemini: {_short(second['text'], 100)}", kept
+            f'ask_gemini "What is my name?" (conversation_id={chat})',
+            f"Gemini: {_short(second['text'], 100)}",
+            _cost(second),
+            kept,
         )
         if "phil" not in str(second["text"]).lower():
             raise DemoFailure(f"Gemini did not remember the name on the same conversation: {second['text']!r}")
@@ -118,7 +136,7 @@ class Tour:
             status = await self.call("get_interaction", args, ProgressLine(self.out))
         self.out.write(
             f"   -> {status['status']} after {status['elapsed_seconds']} s: {status['total_chars']} characters, "
-            f"{len(status['citations'])} sources\n"
+            f"{len(status['citations'])} sources, {_cost(status)}\n"
         )
         if status["status"] != "completed":
             raise DemoFailure(f"the research run ended {status['status']}: {status.get('error') or 'no error given'}")
@@ -132,6 +150,19 @@ class Tour:
         extra = str((await self.call("start_deep_research", {"query": "A second run, to cancel."}))["interaction_id"])
         cancelled = await self.call("cancel_interaction", {"interaction_id": extra})
         self.say("start_deep_research again, then cancel_interaction", f"{extra} -> {cancelled['status']}")
+
+    async def usage(self) -> None:
+        contents = (await self.client.read_resource("gemini://usage")).contents
+        report = json.loads("".join(getattr(part, "text", "") for part in contents))
+        day = report["last_24h"]
+        spent = [f"{name} ${cost:.6f}" for name, cost in {**day["by_model"], **day["by_agent"]}.items()]
+        budget, left = report["daily_budget_usd"], report["remaining_usd"]
+        room = (
+            f"${left:.2f} left of the ${budget:.2f} daily budget ({BUDGET_ENV})"
+            if budget is not None
+            else f"no daily budget ({BUDGET_ENV} unset)"
+        )
+        self.say(f"resources/read gemini://usage -> ${day['cost_usd']:.6f} spent in the last 24 h", *spent, room)
 
     async def tidy(self) -> None:
         runs = (await self.call("list_interactions", {"limit": 10}))["interactions"]
@@ -170,10 +201,12 @@ def _failure(exc: BaseException, timeout: float) -> str:
     return f"could not talk to the server: {type(exc).__name__}: {exc}"
 
 
-async def _drive(server_args: list[str], out: TextIO, errlog: TextIO, timeout: float) -> None:
+async def _drive(server_args: list[str], out: TextIO, errlog: TextIO, timeout: float, defaults: dict[str, str]) -> None:
     deadline = time.monotonic() + timeout
     with anyio.fail_after(timeout):
-        async with Client(stdio_client(server_params(server_args), errlog=errlog), mode="legacy") as client:
+        params = server_params(server_args)
+        params = params.model_copy(update={"env": {**defaults, **(params.env or {})}})  # the user's settings win
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
             await Tour(client, out, deadline).run()
 
 
@@ -197,7 +230,8 @@ def run_demo(argv: Sequence[str], out: TextIO) -> int:
         out.flush()
         failure = ""
         try:
-            anyio.run(lambda: _drive(server_args, out, errlog, timeout))
+            defaults = {} if ns.live else {BUDGET_ENV: EMULATOR_BUDGET}
+            anyio.run(lambda: _drive(server_args, out, errlog, timeout, defaults))
         except Exception as exc:  # a failed step, a timeout, or a server that did not start or died
             failure = _failure(exc, timeout)
         errlog.seek(0)

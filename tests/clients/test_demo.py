@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from gemini_mcp.emulator import EmulatorConfig, EmulatorThread
 from tests.harness.ports import free_port
 from tests.harness.processes import run_cli
@@ -37,7 +39,7 @@ def step(found: dict[str, list[str]], prefix: str) -> list[str]:
     return found[title]
 
 
-def assert_full_tour(out: str) -> None:
+def assert_full_tour(out: str, budget: float | None = 10.0) -> None:
     found = steps(out)
     (tools_line,) = step(found, "tools/list -> 7 tools")
     tools = tools_line.split(", ")
@@ -50,12 +52,28 @@ def assert_full_tour(out: str) -> None:
     conversation = hello[-1].removeprefix("conversation_id=")
     assert conversation.startswith("conv_")
     assert name[0].startswith("Gemini: ") and "Phil" in name[0], out  # remembered through the server's chain
-    assert name[1].startswith(f"conversation_id={conversation} ")
+    assert name[-1].startswith(f"conversation_id={conversation} ")
+    costs = [
+        float(m.group(1))
+        for line in (hello[1], name[1])
+        if (m := re.match(r"^cost ~\$(\d+\.\d{6}) \(estimate\)$", line))
+    ]
+    assert len(costs) == 2 and all(cost > 0 for cost in costs), (hello, name)
 
     progress = [m.group(1) for line in out.splitlines() if (m := PROGRESS.match(line))]
     assert len(progress) >= 2, out
     assert any(not message.startswith("status:") for message in progress), progress  # thought summaries arrived
-    assert "   -> completed after " in out
+    (done,) = [line for line in out.splitlines() if line.startswith("   -> completed after ")]
+    research_cost = float(re.findall(r"cost ~\$(\d+\.\d{6}) \(estimate\)$", done)[0])
+    assert 1.0 < research_cost < 5.0, done  # realistic emulator usage at the shipped prices
+
+    (title,) = [t for t in found if t.startswith("resources/read gemini://usage -> $")]
+    spent = float(title.split("$")[1].split()[0])
+    usage = found[title]
+    assert spent == pytest.approx(research_cost + sum(costs), abs=2e-6)  # the usage resource adds up the tour
+    room = f"${budget - spent:.2f} left of the ${budget:.2f} daily budget" if budget else "no daily budget"
+    assert usage[-1].startswith(room) and "GEMINI_MCP_DAILY_BUDGET_USD" in usage[-1], usage
+    assert f"deep-research-preview-04-2026 ${research_cost:.6f}" in usage
 
     (research,) = step(found, 'start_deep_research "Why is the sky blue?"')
     run_id = research.split()[0].removeprefix("interaction_id=")
@@ -91,7 +109,7 @@ def test_demo_live_runs_the_same_tour_against_the_configured_gemini_with_the_key
     assert done.returncode == 0, done.stdout + done.stderr
     assert "REAL Gemini (--live)" in done.stdout
     assert "--emulator off" in done.stdout
-    assert_full_tour(done.stdout)
+    assert_full_tour(done.stdout, budget=None)  # --live sets no budget of its own
     assert len(creates) == 4  # two chat turns, two research runs: all went to the configured endpoint
     assert all(r.headers.get("x-goog-api-key") == SECRET_KEY for r in creates)
     assert SECRET_KEY not in done.stdout + done.stderr

@@ -1,7 +1,9 @@
-# pyright: reportAttributeAccessIssue=false, reportOptionalMemberAccess=false, reportOptionalIterable=false
+# pyright: reportAttributeAccessIssue=false, reportOptionalMemberAccess=false, reportArgumentType=false
 """Deep Research runs report usage the size of a real run's, so the server's cost estimate is realistic."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import anyio
 from google import genai
@@ -15,7 +17,7 @@ RESEARCH = {"type": "deep-research", "thinking_summaries": "auto"}
 MAX_AGENT = "deep-research-max-preview-04-2026"
 
 
-async def _finished_usage(client: genai.Client, agent: str) -> dict[str, object]:
+async def _finished_usage(client: genai.Client, agent: str) -> dict[str, Any]:
     aio = client.aio.interactions
     job = await aio.create(agent=agent, input="Research tidal power.", background=True, agent_config=RESEARCH)
     with anyio.fail_after(20):
@@ -46,4 +48,5 @@ async def test_the_max_agent_reports_more_usage_than_the_standard_one(genai_clie
     maximal = await _finished_usage(genai_client, MAX_AGENT)
     assert maximal["total_input_tokens"] > standard["total_input_tokens"]
     table = load_prices()
-    assert cost_usd(table, maximal, agent=MAX_AGENT) > cost_usd(table, standard, agent=AGENT)
+    more, less = cost_usd(table, maximal, agent=MAX_AGENT), cost_usd(table, standard, agent=AGENT)
+    assert more is not None and less is not None and more > less
