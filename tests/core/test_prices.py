@@ -90,3 +90,25 @@ def test_a_broken_prices_file_is_refused_with_the_setting_and_the_problem(tmp_pa
     path.write_text(json.dumps({"source": "x", "as_of": "y", "models": {"m": {"input": -1, "output": 1}}}), "utf-8")
     with pytest.raises(ConfigError, match=r"GEMINI_MCP_PRICES_FILE: .*models\.m\.input"):
         load_prices(path)
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "spend.md"
+
+
+def test_the_docs_table_shows_the_shipped_prices() -> None:
+    rows = [line for line in DOCS.read_text(encoding="utf-8").splitlines() if line.startswith("| `gemini-")]
+    assert {row.split("`")[1] for row in rows} == set(TABLE.models)
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        price = TABLE.models[cells[0].strip("`")]
+        assert float(cells[1]) == price.input and float(cells[2].split()[0]) == price.output
+        assert float(cells[3]) == price.cached
+
+
+def test_the_docs_example_prices_file_loads(tmp_path: Path) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "prices.toml"
+    path.write_text(example, encoding="utf-8")
+    table = load_prices(path)
+    assert table.as_of == "2027-01-15" and table.agent("deep-research-preview-04-2026") is not None
