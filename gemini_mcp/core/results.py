@@ -34,10 +34,7 @@ class Usage(BaseModel):
     cached_tokens_by_modality: dict[str, int] | None = None
     tool_use_tokens_by_modality: dict[str, int] | None = None
     grounding_tool_count: dict[str, int] | None = Field(default=None, description="Grounding tool calls by type.")
-    cost_usd: float | None = Field(
-        default=None,
-        description="Estimated USD for this interaction (the server's price table x this usage); null when unknown.",
-    )
+    cost_usd: float | None = Field(default=None, description="Estimated USD (price table x this usage); null: unknown.")
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any] | None) -> Usage | None:
@@ -188,8 +185,9 @@ class ResearchStarted(BaseModel):
         ]
         lines.extend(f"Note: {note}" for note in self.notes)
         if self.estimated_cost_usd:
-            low, high = self.estimated_cost_usd
-            lines.append(f"Estimated cost: ${low:.2f}-${high:.2f} (the exact figure is in usage.cost_usd when done).")
+            lines.append(
+                "Estimated cost: ${:.2f}-${:.2f}; usage.cost_usd has it when done.".format(*self.estimated_cost_usd)
+            )
         return "\n".join(lines)
 
 

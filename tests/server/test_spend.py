@@ -155,3 +155,11 @@ async def test_gemini_usage_adds_up_to_the_costs_the_results_reported(tmp_path: 
     assert usage["remaining_usd"] == pytest.approx(50.0 - day["cost_usd"])
     assert usage["prices_as_of"] == "2026-11-29" and usage["prices_source"].startswith("https://ai.google.dev/")
     assert conversation["cost_usd"] == pytest.approx(costs[0] + costs[1])
+
+
+async def test_a_flex_turn_costs_half_of_a_standard_one(tmp_path: Path, emulator: Emulator) -> None:
+    async with client_on(settings_for(tmp_path, emulator), Clock()) as client:
+        standard = data(await client.call_tool("ask_gemini", {"prompt": "Hi there"}))
+        flex = data(await client.call_tool("ask_gemini", {"prompt": "Hi there", "service_tier": "flex"}))
+    assert flex["usage"]["input_tokens"] == standard["usage"]["input_tokens"]
+    assert flex["usage"]["cost_usd"] == pytest.approx(standard["usage"]["cost_usd"] / 2, abs=1e-6)
