@@ -45,7 +45,8 @@ async def run(sizes: Sizes) -> FigureResult:
         emulator_process(research_seconds=research_seconds, research_steps=steps) as emu,
         tempfile.TemporaryDirectory(prefix="bench-research-") as tmp,
     ):
-        busy_client = stdio_client(stdio_params(Path(tmp) / "busy", emu.base_url))
+        cap = {"GEMINI_MCP_MAX_RUNNING_RESEARCH": str(jobs)}  # one owner runs all N jobs (the default cap is 3)
+        busy_client = stdio_client(stdio_params(Path(tmp) / "busy", emu.base_url, **cap))
         idle_client = stdio_client(stdio_params(Path(tmp) / "idle", emu.base_url))
         async with contextlib.AsyncExitStack() as stack:
             busy_pid = await _spawned(stack, busy_client)

@@ -26,7 +26,13 @@ def _streams(requests: list[Any]) -> set[str]:
 
 async def test_ask_gemini_answers_while_more_than_100_research_jobs_are_followed(tmp_path: Path) -> None:
     async with running_emulator(EmulatorConfig(research_seconds=120, research_steps=4)) as emu:
-        settings = Settings(api_key=SecretStr("test-key"), base_url=emu.base_url, data_dir=tmp_path, request_timeout=20)
+        settings = Settings(
+            api_key=SecretStr("test-key"),
+            base_url=emu.base_url,
+            data_dir=tmp_path,
+            request_timeout=20,
+            max_running_research=JOBS,  # one owner runs them all (the default cap is 3)
+        )
         async with Client(build_server(settings), raise_exceptions=True) as client:
             with anyio.fail_after(150):
                 for i in range(JOBS):
