@@ -1,5 +1,5 @@
-"""``gemini-mcp emulator [--host H] [--port N] [--research-seconds S] [--api-key K] [--state-path P] [--models F]
-[--control secret|open|off]``.
+"""``gemini-mcp emulator [--host H] [--port N] [--research-seconds S] [--latency MODEL=S] [--api-key K]
+[--state-path P] [--models F] [--control secret|open|off]``.
 
 Runs the Interactions emulator in the foreground and prints the base URL to use as
 ``GOOGLE_GEMINI_BASE_URL`` (the one place this project prints to stdout). With ``--control secret`` (the
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, cast
 
-from .config import EmulatorConfig
+from .config import EmulatorConfig, parse_latency
 from .server import running_emulator
 
 
@@ -29,6 +29,13 @@ def parse_args(argv: list[str] | None) -> EmulatorConfig:
     parser.add_argument("--research-seconds", type=float, default=20.0, help="duration of a Deep Research job")
     parser.add_argument("--research-steps", type=int, default=6, help="thought summaries per research job")
     parser.add_argument("--model-latency", type=float, default=0.0, help="seconds before a model answers")
+    parser.add_argument(
+        "--latency",
+        action="append",
+        default=[],
+        metavar="MODEL=SECONDS",
+        help="seconds before this model answers (repeatable; overrides --model-latency for that model)",
+    )
     parser.add_argument("--api-key", default=None, help="the only accepted x-goog-api-key (default: any)")
     parser.add_argument("--state-path", type=Path, default=None, help="sqlite file keeping interactions across runs")
     parser.add_argument(
@@ -46,12 +53,20 @@ def parse_args(argv: list[str] | None) -> EmulatorConfig:
     if args.research_seconds < 0:
         parser.error(f"--research-seconds must be >= 0, got {args.research_seconds}")
     models = _read_models(parser, args.models) if args.models else None
+    latencies: dict[str, float] = {}
+    for spec in args.latency:
+        try:
+            model, seconds = parse_latency(spec)
+        except ValueError as exc:
+            parser.error(f"--latency: {exc}")
+        latencies[model] = seconds
     return EmulatorConfig(
         models=models,
         api_key=args.api_key,
         research_seconds=args.research_seconds,
         research_steps=args.research_steps,
         model_latency=args.model_latency,
+        model_latencies=latencies,
         state_path=args.state_path,
         host=args.host,
         port=args.port,

@@ -138,6 +138,6 @@ def plan_for(
     if inter.agent is not None:
         times, end = research_times(reply, config.research_seconds)
     else:
-        times, end = model_times(reply, config.model_latency)
+        times, end = model_times(reply, config.latency_for(inter.model))
     usage = usage_for(inter, reply, turn.prompt, history_tokens)
     return build_plan(inter, reply, usage, times, end)

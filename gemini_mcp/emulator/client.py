@@ -44,6 +44,11 @@ class EmulatorClient:
     def clear_faults(self) -> None:
         self._call("DELETE", "/_emulator/faults")
 
+    def set_timing(self, **timing: Any) -> dict[str, Any]:
+        """Change model_latency, model_latencies, research_seconds or research_steps of the running emulator."""
+        data: dict[str, Any] = self._call("PUT", "/_emulator/config", timing)
+        return data
+
     def requests(self) -> list[dict[str, Any]]:
         data: list[dict[str, Any]] = self._call("GET", "/_emulator/requests")
         return data

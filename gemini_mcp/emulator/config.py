@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +20,8 @@ class EmulatorConfig:
     research_seconds: how long a Deep Research job runs.
     research_steps: how many thought summaries a job emits.
     model_latency: seconds before a model answers.
+    model_latencies: per-model seconds before it answers (model id -> seconds), overriding model_latency;
+        e.g. ``{"gemini-3.1-pro-preview": 90}`` makes that model's turns outlast a client's call bound.
     state_path: sqlite file that keeps interactions across restarts (None: memory only).
     models: the model list ``GET .../models`` returns, in Google's ``Model`` shape (``{"name": "models/<id>",
         "inputTokenLimit": ..., "supportedGenerationMethods": [...], ...}``); create accepts exactly these
@@ -36,6 +38,7 @@ class EmulatorConfig:
     research_seconds: float = 1.5
     research_steps: int = 4
     model_latency: float = 0.0
+    model_latencies: dict[str, float] = field(default_factory=dict[str, float])
     state_path: Path | None = None
     host: str = "127.0.0.1"
     port: int = 0
@@ -49,6 +52,27 @@ class EmulatorConfig:
     def __post_init__(self) -> None:
         if self.control not in CONTROL_MODES:
             raise ValueError(f"EmulatorConfig.control must be one of {', '.join(CONTROL_MODES)}; got {self.control!r}")
+
+    def latency_for(self, model: str | None) -> float:
+        """Seconds before ``model`` answers (its own latency, else ``model_latency``)."""
+        if model is not None:
+            own = self.model_latencies.get(model.removeprefix("models/"))
+            if own is not None:
+                return own
+        return self.model_latency
+
+
+def parse_latency(spec: str) -> tuple[str, float]:
+    """``"MODEL=SECONDS"`` -> (model, seconds); ValueError says what is wrong."""
+    model, sep, seconds = spec.partition("=")
+    model = model.strip().removeprefix("models/")
+    try:
+        value = float(seconds) if sep and model else -1.0
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise ValueError(f"expected MODEL=SECONDS with SECONDS >= 0, e.g. gemini-3.1-pro-preview=90; got {spec!r}")
+    return model, value
 
 
 @dataclass
