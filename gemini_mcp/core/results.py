@@ -298,3 +298,26 @@ class DeleteResult(BaseModel):
         if self.remote_errors:
             text += " Remote errors: " + "; ".join(self.remote_errors)
         return text
+
+
+class ResearchReport(ResearchStarted):
+    """A finished Deep Research run: what `start_deep_research` run as an MCP task returns (not just its handle)."""
+
+    done: bool = True
+    text: str = Field(default="", description="The full report (Markdown).")
+    citations: list[Citation] = Field(default_factory=list[Citation])
+    usage: Usage | None = None
+    error: str | None = None
+    report_uri: str | None = None
+
+    def render(self) -> str:
+        lines = [f"Deep Research {self.interaction_id} ({self.agent}): {self.status}."]
+        if self.error:
+            lines.append(f"Error: {self.error}")
+        if self.text:
+            lines.append(self.text)
+        if self.citations:
+            lines.append("Sources: " + "; ".join(c.url if not c.title else f"{c.title} <{c.url}>" for c in self.citations))
+        lines.extend(f"Note: {note}" for note in self.notes)
+        lines.append(f"[conversation_id={self.conversation_id} interaction_id={self.interaction_id}]")
+        return "\n".join(lines)
