@@ -77,6 +77,13 @@ class Settings(BaseSettings):
         json_schema_extra={"readme_default": "platform user data dir (`~/.local/share/gemini-mcp` on Linux)"},
     )
     request_timeout: float = Field(default=120.0, gt=0, description="Seconds per Gemini HTTP request.")
+    max_wait_seconds: float = Field(
+        default=45.0,
+        gt=0,
+        le=3600,
+        description="Longest a tool call waits for Gemini; a turn still running then returns `in_progress` and "
+        "its handle (keep it below the client's timeout, e.g. Claude Code's 60 s).",
+    )
     max_retries: int = Field(
         default=2,
         ge=0,

@@ -9,6 +9,7 @@
     │   ├── ModelNotAllowedError     the model is not in GEMINI_MCP_ALLOWED_MODELS (names the list)
     │   └── FilePathError            a `files` entry cannot be read (outside the roots, missing, protected)
     ├── NotFoundError                unknown or expired id (conversation, interaction, model)
+    ├── ConversationBusyError        the conversation's previous turn is still running (the chain must not fork)
     ├── AccessDeniedError            the API key is invalid or lacks access (HTTP 401/403)
     ├── UpstreamError                Gemini could not be reached or failed (5xx, network, timeout)
     │   ├── RateLimitedError         HTTP 429; `retry_after` seconds from Retry-After or RetryInfo
@@ -80,6 +81,10 @@ class FilePathError(InvalidRequestError):
 
 class NotFoundError(GeminiMcpError):
     """An id is unknown, belongs to someone else, or has expired."""
+
+
+class ConversationBusyError(GeminiMcpError):
+    """A turn must chain after its conversation's previous turn, which is still running."""
 
 
 class AccessDeniedError(GeminiMcpError):

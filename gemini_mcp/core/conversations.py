@@ -11,17 +11,22 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from gemini_mcp import errors
 from gemini_mcp.config import Settings
+from gemini_mcp.core import asking, idempotency, paths, requests, shaping, worker
 from gemini_mcp.core import files as inputs
-from gemini_mcp.core import idempotency, paths, requests, shaping, streaming, worker
+from gemini_mcp.core.asking import translate_not_found
 from gemini_mcp.core.idempotency import Starts
+from gemini_mcp.core.interactions import Interactions
 from gemini_mcp.core.models import Models
+from gemini_mcp.core.pending import Deadline, TurnRunner
 from gemini_mcp.core.results import AskResult
 from gemini_mcp.core.spend import Spend
 from gemini_mcp.core.turn import AgentOptions, Turn, TurnConfig
 from gemini_mcp.core.turnlocks import TurnLocks
+from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.port import CreateRequest, GeminiBackend, InteractionData
 from gemini_mcp.store.port import Conversation, InteractionRecord, Store, now
 
@@ -35,41 +40,27 @@ def new_conversation_id() -> str:
     return "conv_" + secrets.token_hex(8)
 
 
-def translate_not_found(
-    err: errors.NotFoundError, *, model: str | None, agent: str | None, previous: str | None
-) -> errors.GeminiMcpError:
-    """Reword a 404 from create: unknown model/agent, or an expired chain."""
-    message = str(err)
-    lowered = message.lower()
-    if model and ("models/" in lowered or model.lower() in lowered):
-        return errors.InvalidRequestError(
-            f"Model '{model}' is not available on Gemini ({message}). Read the gemini://models resource for the "
-            "models this server offers, or omit `model` to use the default."
-        )
-    if agent and agent.lower() in lowered:
-        return errors.InvalidRequestError(
-            f"Agent '{agent}' is not available on Gemini ({message}). Omit `agent` to use the default."
-        )
-    if previous:
-        return errors.NotFoundError(
-            f"This conversation's last interaction ({previous}) no longer exists on Gemini: it expired or was "
-            f"deleted. {errors.RETENTION_HINT} Start a new conversation by calling again without conversation_id."
-        )
-    return err
-
-
 class Conversations:
     """Chaining logic over a `Store` and a `GeminiBackend`."""
 
     spend: Spend | None = None  # set by the server: budgets checked before any request; a turn's charge recorded
 
-    def __init__(self, settings: Settings, store: Store, backend: GeminiBackend, models: Models | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        backend: GeminiBackend,
+        models: Models | None = None,
+        interactions: Interactions | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.backend = backend
         self.models = models if models is not None else Models(settings, store, backend)
         self.starts = Starts(store)
         self._turns = TurnLocks()  # one turn at a time per (owner, conversation)
+        self.interactions = interactions or Interactions(store, backend, Watcher(store, backend))
+        self.runner = TurnRunner(store, backend, self.interactions.watcher)
 
     async def load(self, owner: str, conversation_id: str) -> Conversation:
         conversation = await self.store.get_conversation(owner, conversation_id)
@@ -114,9 +105,11 @@ class Conversations:
         if self.spend is not None:
             await self.spend.check_call(owner)
         said = turn.prompt or "(function results)"
-        conversation = await self.open(owner, turn.conversation_id, said)
+        deadline = Deadline(self.settings.max_wait_seconds)  # no call waits longer (docs/long-work.md)
+        conversation = await asking.open_turn(self, owner, turn, said, deadline)
         remembered = TurnConfig.from_stored(conversation.config)
-        requests.check_chain(conversation, remembered, turn.inputs, given_conversation=bool(turn.conversation_id))
+        chained = bool(turn.conversation_id or turn.previous_interaction_id)
+        requests.check_chain(conversation, remembered, turn.inputs, given_conversation=chained)
         config = remembered.merge(turn.config)
         model, notes = await self.models.resolve_model(config.model)
         config.model = model  # a retired id, also a remembered one, is remembered as its successor from now on
@@ -137,14 +130,9 @@ class Conversations:
             what="reading files and checking schemas for this call",
             needed=bool(turn.inputs.files or turn.inputs.response_schema is not None or sent.function_declarations),
         )
-        data = await (self._create(request) if on_progress is None else self._stream(request, on_progress))
         config = config.after_turn(stored=turn.inputs.store)
-        await self._record_turn(conversation, config, data, kind="model", prompt=said, model=model)
-        return await worker.off_loop(
-            lambda: shaping.shape(conversation, data, model, notes, turn.inputs),
-            what=f"checking Gemini's answer (conversation {conversation.id})",
-            needed=turn.inputs.response_schema is not None,
-        )
+        ask = asking.Ask(conversation, config, request, said, turn.inputs, model, notes, turn.background)
+        return await asking.run_turn(self, ask, on_progress, deadline)
 
     async def start_research(
         self,
@@ -196,6 +184,7 @@ class Conversations:
         if self.spend is not None:
             await self.spend.check_research(owner, agent_id, options.service_tier)
         conversation = await self.open(owner, conversation_id, query)
+        await asking.after_pending(self, conversation, Deadline(self.settings.max_wait_seconds))
         roots = paths.resolve_roots(self.settings.file_roots)
         blocks, _ = await worker.off_loop(
             lambda: inputs.content_blocks(files, roots), what="reading the files for this call", needed=bool(files)
@@ -210,13 +199,13 @@ class Conversations:
             background=True,
             store=True,
         )
-        data = await self._create(request)
-        record = await self._record_turn(
+        data = await self.create(request)
+        record = await self.record_turn(
             conversation, TurnConfig.from_stored(conversation.config), data, kind="agent", prompt=query, agent=agent_id
         )
         return conversation, record
 
-    async def _create(self, request: CreateRequest) -> InteractionData:
+    async def create(self, request: CreateRequest) -> InteractionData:
         try:
             return await self.backend.create(request)
         except errors.NotFoundError as err:
@@ -224,17 +213,7 @@ class Conversations:
                 err, model=request.model, agent=request.agent, previous=request.previous_interaction_id
             ) from err
 
-    async def _stream(self, request: CreateRequest, on_progress: ProgressFn) -> InteractionData:
-        """Stream the answer (streaming.run_stream: progress <= 10/s, in-stream errors reported, a broken stream
-        resumed from its last event id), returning the same interaction a unary create would."""
-        try:
-            return await streaming.run_stream(self.backend, request, on_progress)
-        except errors.NotFoundError as err:
-            raise translate_not_found(
-                err, model=request.model, agent=request.agent, previous=request.previous_interaction_id
-            ) from err
-
-    async def _record_turn(
+    async def record_turn(
         self,
         conversation: Conversation,
         config: TurnConfig,
@@ -244,7 +223,10 @@ class Conversations:
         prompt: str,
         model: str | None = None,
         agent: str | None = None,
+        turn: dict[str, Any] | None = None,
+        cursor: str | None = None,
     ) -> InteractionRecord:
+        """Save a turn (also one Gemini has only just named: `cursor` is its first event) with its conversation."""
         stamp = now()
         record = InteractionRecord(
             id=data.id,
@@ -259,8 +241,10 @@ class Conversations:
             usage=data.usage,
             error="; ".join(data.errors) or None,
             steps=data.steps,
+            event_cursor=cursor,
             created=stamp,
             updated=stamp,
+            turn=turn or {},
         )
         charge = self.spend.bill(record, config.service_tier) if self.spend is not None else None
         conversation.config = config.to_stored()

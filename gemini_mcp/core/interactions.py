@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from gemini_mcp import errors
-from gemini_mcp.core import shaping
+from gemini_mcp.core import recorded, shaping
 from gemini_mcp.core.results import (
     CancelResult,
     InteractionList,
@@ -17,10 +17,14 @@ from gemini_mcp.core.results import (
     iso,
 )
 from gemini_mcp.core.spend import Spend
-from gemini_mcp.core.watcher import Watcher
+from gemini_mcp.core.watcher import Watcher, thought_summaries
 from gemini_mcp.gemini.port import RUNNING_STATUSES, GeminiBackend
 from gemini_mcp.store.port import InteractionRecord, Store, now
 
+IMPORTED_NOTE = (
+    "This server had not seen this interaction: it was fetched from Gemini and is now recorded for you "
+    "(list_interactions shows it; ask_gemini(previous_interaction_id=...) can follow up on it)."
+)
 #: Progress notifications go out at least this often while a caller waits.
 PROGRESS_EVERY = 5.0
 ProgressFn = Callable[[float, str], Awaitable[None]]
@@ -34,7 +38,7 @@ def describe(record: InteractionRecord, offset: int, max_chars: int) -> Interact
     done = record.status not in RUNNING_STATUSES
     text, next_offset = shaping.page(record.output_text, offset, max_chars)
     end = record.updated if done else now()
-    return InteractionResult(
+    result = InteractionResult(
         interaction_id=record.id,
         conversation_id=record.conversation_id,
         kind="agent" if record.kind == "agent" else "model",
@@ -53,6 +57,19 @@ def describe(record: InteractionRecord, offset: int, max_chars: int) -> Interact
         error=record.error,
         report_uri=report_uri(record.id) if record.output_text else None,
     )
+    if done and record.kind == "model":
+        _add_answer(result, record)
+    return result
+
+
+def _add_answer(result: InteractionResult, record: InteractionRecord) -> None:
+    """A finished ask_gemini turn also gets the rest of what ask_gemini would have returned."""
+    try:
+        answer = recorded.answer_of(record)
+    except errors.StructuredOutputError as err:
+        result.error = str(err)
+        return
+    result.attach(answer)
 
 
 def summarize(record: InteractionRecord) -> InteractionSummary:
@@ -78,12 +95,14 @@ class Interactions:
         *,
         progress_every: float = PROGRESS_EVERY,
         spend: Spend | None = None,
+        max_wait: float = 45.0,
     ) -> None:
         self.store = store
         self.backend = backend
         self.watcher = watcher
         self.progress_every = progress_every
         self.spend = spend
+        self.max_wait = max_wait
 
     async def load(self, owner: str, interaction_id: str) -> InteractionRecord:
         record = await self.store.get_interaction(owner, interaction_id)
@@ -94,13 +113,55 @@ class Interactions:
             )
         return record
 
+    async def find(self, owner: str, interaction_id: str) -> InteractionRecord:
+        """The caller's interaction; one this server never saw is imported from Gemini (see `imported`)."""
+        record = await self.store.get_interaction(owner, interaction_id)
+        return record if record is not None else await self._import(owner, interaction_id)
+
+    async def _import(self, owner: str, interaction_id: str) -> InteractionRecord:
+        if await self.store.interaction_known(interaction_id):  # another principal's: behaves as unknown
+            return await self.load(owner, interaction_id)
+        try:
+            data = await self.backend.get(interaction_id)
+        except errors.NotFoundError:
+            return await self.load(owner, interaction_id)
+        stamp = now()
+        record = InteractionRecord(
+            id=data.id or interaction_id,
+            owner=owner,
+            kind="agent" if data.agent else "model",
+            status=data.status,
+            model=data.model,
+            agent=data.agent,
+            progress=thought_summaries(data.steps),
+            output_text=data.text,
+            usage=data.usage,
+            error="; ".join(data.errors) or None,
+            steps=data.steps,
+            created=stamp,
+            updated=stamp,
+            turn={"imported": True},
+        )
+        await self.store.save_interaction(record)
+        if data.running:
+            self.watcher.follow(record)
+        return record
+
     async def get(
         self, owner: str, interaction_id: str, *, wait_seconds: float, offset: int, max_chars: int, progress: ProgressFn
     ) -> InteractionResult:
-        record = await self.load(owner, interaction_id)
-        if wait_seconds > 0 and record.status in RUNNING_STATUSES:
-            record = await self._wait(record, wait_seconds, progress)
-        return describe(record, offset, max_chars)
+        known = await self.store.get_interaction(owner, interaction_id)
+        record = known if known is not None else await self._import(owner, interaction_id)
+        waited = min(wait_seconds, self.max_wait)
+        if waited > 0 and record.status in RUNNING_STATUSES:
+            record = await self._wait(record, waited, progress)
+        result = describe(record, offset, max_chars)
+        if known is None:
+            result.imported = True
+            result.notes.append(IMPORTED_NOTE)
+        if wait_seconds > self.max_wait:
+            result.notes.append(f"wait_seconds is capped at {self.max_wait:g} s (GEMINI_MCP_MAX_WAIT_SECONDS).")
+        return result
 
     async def _wait(self, record: InteractionRecord, wait_seconds: float, progress: ProgressFn) -> InteractionRecord:
         started = anyio.current_time()

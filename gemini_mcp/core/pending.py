@@ -19,6 +19,7 @@ from gemini_mcp import errors
 from gemini_mcp.core import streaming
 from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.port import RUNNING_STATUSES, CreateRequest, GeminiBackend, InteractionData
+from gemini_mcp.store import leases
 from gemini_mcp.store.port import InteractionRecord, Store, now
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ class TurnRunner:
         async def started(interaction_id: str, cursor: str | None) -> None:
             run.record = await on_started(interaction_id, cursor)
             self.watcher.hold(interaction_id)
+            await leases.acquire(self.store, interaction_id, self.watcher.holder)
             run.started.set()
 
         try:
@@ -97,18 +99,29 @@ class TurnRunner:
             if run.record is not None:
                 await self.store.save_interaction(finish(run.record, run.data))
         except errors.GeminiMcpError as err:
-            if run.record is None:
-                run.error = err  # nothing was created: the caller gets the error
-            else:
-                logger.info("Turn %s lost its stream (%s); the watcher takes it over", run.record.id, err)
+            await self._failed(run, err)
         finally:
             run.sink = None
             if run.record is not None:
+                with anyio.CancelScope(shield=True):
+                    await self.store.release(run.record.id, self.watcher.holder)
                 self.watcher.release(run.record.id)
-                if run.data is None:
-                    self.watcher.follow(run.record)
+                if run.data is None and run.error is None:
+                    self.watcher.follow(run.record)  # the stream was lost: resume it from the stored cursor
             run.started.set()
             run.done.set()
+
+    async def _failed(self, run: RunningTurn, err: errors.GeminiMcpError) -> None:
+        """Before Gemini named the turn, or when it reported an error in the stream, the caller gets the error;
+        a turn that merely lost its stream is the watcher's to finish."""
+        if run.record is None:
+            run.error = err
+        elif isinstance(err, errors.StreamFailedError):
+            run.error = err
+            run.record.status, run.record.error, run.record.updated = "failed", str(err), now()
+            await self.store.save_interaction(run.record)
+        else:
+            logger.info("Turn %s lost its stream (%s); the watcher takes it over", run.record.id, err)
 
     async def wait(self, run: RunningTurn, deadline: Deadline) -> InteractionRecord | InteractionData:
         """The answered turn (its data), or its record while it still runs; raises what failed before it began."""

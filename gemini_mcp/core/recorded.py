@@ -8,10 +8,12 @@ images, usage) however long the turn ran, and after a restart. Knows nothing abo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from pydantic import Field
 
 from gemini_mcp.core import shaping
-from gemini_mcp.core.results import AskResult
+from gemini_mcp.core.results import AskResult, Citation, ResearchStarted, Usage
 from gemini_mcp.core.turn import TurnInputs
 from gemini_mcp.gemini.port import InteractionData
 from gemini_mcp.store.port import Conversation, InteractionRecord
@@ -41,11 +43,16 @@ def answer_of(record: InteractionRecord) -> AskResult:
         steps=record.steps,
     )
     extras = TurnInputs(response_schema=record.turn.get("response_schema"), store=record.turn.get("store") is not False)
-    notes = [str(n) for n in record.turn.get("notes") or []]
+    notes = _notes(record)
     if record.error and record.status not in ("completed", "requires_action"):
         notes.append(f"Gemini reported: {record.error}")
     conversation = Conversation(id=record.conversation_id or "", owner=record.owner, title="")
     return shaping.shape(conversation, data, record.model or "", notes, extras)
+
+
+def _notes(record: InteractionRecord) -> list[str]:
+    raw: object = record.turn.get("notes")
+    return [str(n) for n in cast(list[object], raw)] if isinstance(raw, list) else []
 
 
 def pending_note(interaction_id: str, bound: float, *, background: bool) -> str:
@@ -55,7 +62,7 @@ def pending_note(interaction_id: str, bound: float, *, background: bool) -> str:
         else f"Gemini had not finished it within this call's limit ({bound:g} s)."
     )
     return (
-        f"{why} The turn goes on in the server: call get_interaction(interaction_id=\"{interaction_id}\", "
+        f'{why} The turn goes on in the server: call get_interaction(interaction_id="{interaction_id}", '
         f"wait_seconds={bound:g}) until done is true; it then returns the same fields as ask_gemini "
         "(text, json, function_calls, citations, ...). The next ask_gemini on this conversation_id waits for it."
     )
@@ -63,7 +70,7 @@ def pending_note(interaction_id: str, bound: float, *, background: bool) -> str:
 
 def pending_answer(record: InteractionRecord, bound: float, *, background: bool) -> AskResult:
     """The `ask_gemini` result of a turn still running: its handle and what to do next."""
-    notes = [str(n) for n in record.turn.get("notes") or []]
+    notes = _notes(record)
     notes.append(pending_note(record.id, bound, background=background))
     return AskResult(
         conversation_id=record.conversation_id or "",
@@ -73,3 +80,28 @@ def pending_answer(record: InteractionRecord, bound: float, *, background: bool)
         text="",
         notes=notes,
     )
+
+
+class ResearchReport(ResearchStarted):
+    """A finished Deep Research run: what `start_deep_research` run as an MCP task returns (not just its handle)."""
+
+    done: bool = True
+    text: str = Field(default="", description="The full report (Markdown).")
+    citations: list[Citation] = Field(default_factory=list[Citation])
+    usage: Usage | None = None
+    error: str | None = None
+    report_uri: str | None = None
+
+    def render(self) -> str:
+        lines = [f"Deep Research {self.interaction_id} ({self.agent}): {self.status}."]
+        if self.error:
+            lines.append(f"Error: {self.error}")
+        if self.text:
+            lines.append(self.text)
+        if self.citations:
+            lines.append(
+                "Sources: " + "; ".join(c.url if not c.title else f"{c.title} <{c.url}>" for c in self.citations)
+            )
+        lines.extend(f"Note: {note}" for note in self.notes)
+        lines.append(f"[conversation_id={self.conversation_id} interaction_id={self.interaction_id}]")
+        return "\n".join(lines)

@@ -211,6 +211,30 @@ class InteractionResult(BaseModel):
     usage: Usage | None = None
     error: str | None = None
     report_uri: str | None = Field(default=None, description="Resource with the full output as Markdown.")
+    # A finished ask_gemini turn: the rest of what ask_gemini would have returned.
+    json_: Any = Field(default=None, alias="json", description="The answer parsed as JSON (response_schema turns).")
+    function_calls: list[FunctionCall] = Field(default_factory=list[FunctionCall])
+    tool_activity: list[ToolActivity] = Field(default_factory=list[ToolActivity])
+    thoughts: list[str] = Field(default_factory=list[str])
+    images: list[GeneratedImage] = Field(default_factory=list[GeneratedImage])
+    audio: list[GeneratedAudio] = Field(default_factory=list[GeneratedAudio])
+    notes: list[str] = Field(default_factory=list[str], description="Things the caller should know.")
+    imported: bool = Field(default=False, description="Fetched from Gemini on this call: it was made elsewhere.")
+
+    model_config = ConfigDict(populate_by_name=True)
+    _answer: AskResult | None = PrivateAttr(default=None)
+
+    def attach(self, answer: AskResult) -> None:
+        """Take the answer fields of a finished ask_gemini turn (its media bytes stay on `answer`)."""
+        self._answer = answer
+        self.json_, self.function_calls, self.tool_activity = answer.json_, answer.function_calls, answer.tool_activity
+        self.thoughts, self.images, self.audio = answer.thoughts, answer.images, answer.audio
+        self.notes, self.citations = answer.notes, answer.citations
+        self.error = self.error or answer.error
+
+    @property
+    def answer(self) -> AskResult | None:
+        return self._answer
 
     def render(self) -> str:
         who = self.agent or self.model or "?"
@@ -227,6 +251,9 @@ class InteractionResult(BaseModel):
             lines.append(self.text)
         if self.next_offset is not None:
             lines.append(f"[more: call get_interaction with offset={self.next_offset}, or read {self.report_uri}]")
+        for call in self.function_calls:
+            lines.append(f"[function call {call.id}] {call.name}({call.arguments})")
+        lines.extend(f"Note: {note}" for note in self.notes)
         if not self.done:
             lines.append("Still running: call get_interaction again with wait_seconds to keep following it.")
         if self.usage and self.usage.cost_usd is not None:
@@ -298,26 +325,3 @@ class DeleteResult(BaseModel):
         if self.remote_errors:
             text += " Remote errors: " + "; ".join(self.remote_errors)
         return text
-
-
-class ResearchReport(ResearchStarted):
-    """A finished Deep Research run: what `start_deep_research` run as an MCP task returns (not just its handle)."""
-
-    done: bool = True
-    text: str = Field(default="", description="The full report (Markdown).")
-    citations: list[Citation] = Field(default_factory=list[Citation])
-    usage: Usage | None = None
-    error: str | None = None
-    report_uri: str | None = None
-
-    def render(self) -> str:
-        lines = [f"Deep Research {self.interaction_id} ({self.agent}): {self.status}."]
-        if self.error:
-            lines.append(f"Error: {self.error}")
-        if self.text:
-            lines.append(self.text)
-        if self.citations:
-            lines.append("Sources: " + "; ".join(c.url if not c.title else f"{c.title} <{c.url}>" for c in self.citations))
-        lines.extend(f"Note: {note}" for note in self.notes)
-        lines.append(f"[conversation_id={self.conversation_id} interaction_id={self.interaction_id}]")
-        return "\n".join(lines)

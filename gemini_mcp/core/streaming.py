@@ -18,6 +18,7 @@ from gemini_mcp.gemini.port import CreateRequest, GeminiBackend, InteractionData
 logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, str], Awaitable[None]]
+StartedFn = Callable[[str, str | None], Awaitable[None]]
 MIN_INTERVAL = 0.1  # seconds between progress notifications (<= 10 per second)
 MAX_RESUMES = 3
 _MESSAGE_LIMIT = 400
@@ -182,13 +183,19 @@ class ProgressThrottle:
 
 
 async def run_stream(
-    backend: GeminiBackend, request: CreateRequest, progress: ProgressFn, *, max_resumes: int = MAX_RESUMES
+    backend: GeminiBackend,
+    request: CreateRequest,
+    progress: ProgressFn,
+    *,
+    max_resumes: int = MAX_RESUMES,
+    on_started: StartedFn | None = None,
 ) -> InteractionData:
     """Create the interaction with ``stream=True`` and return it complete, forwarding progress on the way.
 
     Text deltas and thought summaries go to a `ProgressThrottle`; an in-stream ``error`` event raises
     `StreamFailedError`; a stream that breaks or ends before ``interaction.completed`` is resumed with
-    ``get(id, stream=True, last_event_id=...)``. Knows nothing about MCP.
+    ``get(id, stream=True, last_event_id=...)``. `on_started(interaction_id, event_id)` runs once, as soon
+    as Gemini has named the interaction. Knows nothing about MCP.
     """
     assembler = StepAssembler()
     throttle = ProgressThrottle(progress)
@@ -199,6 +206,9 @@ async def run_stream(
         try:
             async for event in stream:
                 assembler.feed(event)
+                if on_started is not None and assembler.interaction_id:
+                    started, on_started = on_started, None
+                    await started(assembler.interaction_id, assembler.last_event_id)
                 await throttle.feed(event)
             if assembler.completed:
                 break

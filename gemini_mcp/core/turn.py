@@ -196,3 +196,5 @@ class Turn:
     config: TurnConfig = field(default_factory=TurnConfig)  # settings given on this turn (remembered)
     inputs: TurnInputs = field(default_factory=TurnInputs)  # files, function results, schema, store (not)
     idempotency_key: str | None = None
+    background: bool = False  # start it as a background interaction and return the handle at once
+    previous_interaction_id: str | None = None  # start a new conversation chained on this interaction

@@ -15,6 +15,7 @@ Waiters (`get_interaction(wait_seconds>0)`) block on an `anyio.Event` that is se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,22 @@ class Watcher:
         tracked = _Tracked()
         self._tracked[record.id] = tracked
         self._task_group.start_soon(self._follow, record, tracked, name=f"watch {record.id}")
+
+    def start_soon(self, fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
+        """Run `fn(*args)` in the lifespan task group: work that must outlive the tool call that began it."""
+        if self._task_group is None:
+            raise RuntimeError("the watcher is not running")
+        self._task_group.start_soon(fn, *args)
+
+    def hold(self, interaction_id: str) -> None:
+        """This process already follows the interaction another way (a turn's own stream): `follow` leaves it
+        alone, and waiters are woken by `release`."""
+        self._tracked.setdefault(interaction_id, _Tracked())
+
+    def release(self, interaction_id: str) -> None:
+        tracked = self._tracked.pop(interaction_id, None)
+        if tracked is not None:
+            self._signal(tracked)
 
     def is_following(self, interaction_id: str) -> bool:
         return interaction_id in self._tracked

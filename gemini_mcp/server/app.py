@@ -22,7 +22,7 @@ from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.errors import TokenConfigError
 from gemini_mcp.gemini.genai import GenAIBackend
 from gemini_mcp.gemini.port import GeminiBackend
-from gemini_mcp.server import resources, tools
+from gemini_mcp.server import resources, tasks, tools
 from gemini_mcp.server.auth import budget_overrides, load_tokens
 from gemini_mcp.server.calllog import log_tool_calls
 from gemini_mcp.server.prompts import register_prompts
@@ -37,9 +37,11 @@ This server gives you Google Gemini through the Interactions API.
 - ask_gemini: one turn with a Gemini model (a second opinion, a long-context or multimodal question).
   It returns a conversation_id; pass it back to continue the same conversation: the server keeps the
   chain and re-sends the remembered system_instruction and settings each turn.
+  A turn that takes longer than the server's wait limit (45 s by default) returns status in_progress with
+  its interaction_id; get_interaction(interaction_id, wait_seconds=45) then returns the same answer.
 - start_deep_research: a multi-minute, cited research report by Gemini's Deep Research agent. It returns
   an interaction_id at once and runs in the background. Then call get_interaction(interaction_id,
-  wait_seconds=up to 60) repeatedly until done is true; page long output with offset/max_chars or read
+  wait_seconds=up to 45) repeatedly until done is true; page long output with offset/max_chars or read
   the gemini://interactions/{id}/report resource. cancel_interaction stops a run.
 - list_conversations / list_interactions find earlier work; delete_conversation forgets a conversation.
 - The gemini://models resource lists the models and agents you may pass as model / agent.
@@ -80,7 +82,10 @@ def make_lifespan(
                 await watcher.run(task_group)
                 task_group.start_soon(_warm_up, the_backend)
                 task_group.start_soon(_keep_models_current, models)
-                conversations = Conversations(settings, the_store, the_backend, models)
+                interactions = Interactions(
+                    the_store, the_backend, watcher, spend=spend, max_wait=settings.max_wait_seconds
+                )
+                conversations = Conversations(settings, the_store, the_backend, models, interactions)
                 conversations.spend = spend
                 try:
                     running.app = AppState(
@@ -90,7 +95,7 @@ def make_lifespan(
                         watcher=watcher,
                         models=models,
                         conversations=conversations,
-                        interactions=Interactions(the_store, the_backend, watcher, spend=spend),
+                        interactions=interactions,
                         spend=spend,
                     )
                     yield running.app
@@ -153,4 +158,5 @@ def build_server(
     resources.register(server, running)
     register_prompts(server)
     server.middleware.append(log_tool_calls)
+    tasks.install(server)
     return server

@@ -142,3 +142,29 @@ CollaborativePlanning = Annotated[
     bool | None, Field(description="Let the agent plan the research with you before it runs.")
 ]
 EnableBigqueryTool = Annotated[bool | None, Field(description="Let the agent query BigQuery.")]
+
+# ask_gemini's long-work options (issue 13)
+Background = Annotated[
+    bool,
+    Field(
+        description="true: start the turn in the background and return its interaction_id at once (for turns you "
+        "know are long); follow it with get_interaction."
+    ),
+]
+PreviousInteractionId = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        description="Start a new conversation chained on this interaction, e.g. one made by another tool or script "
+        "(it is imported from Gemini). Not together with conversation_id.",
+    ),
+]
+WaitSeconds = Annotated[
+    float,
+    Field(
+        ge=0,
+        le=3600,
+        description="Wait up to this many seconds for the interaction to finish (at most the server's "
+        "GEMINI_MCP_MAX_WAIT_SECONDS, 45 by default).",
+    ),
+]

@@ -28,6 +28,7 @@ from gemini_mcp.core.results import (
 )
 from gemini_mcp.core.turn import AgentOptions, Turn, TurnConfig, TurnInputs
 from gemini_mcp.server.arguments import (
+    Background,
     BuiltinTools,
     CollaborativePlanning,
     ConversationId,
@@ -46,6 +47,7 @@ from gemini_mcp.server.arguments import (
     McpServers,
     Model,
     OptionalPrompt,
+    PreviousInteractionId,
     ResponseModalities,
     ResponseSchema,
     Seed,
@@ -60,6 +62,7 @@ from gemini_mcp.server.arguments import (
     TopP,
     Visualization,
     Voice,
+    WaitSeconds,
 )
 from gemini_mcp.server.confirm import Confirmation, accepted, not_started
 from gemini_mcp.server.content import answer_result, plain, tool_result
@@ -71,6 +74,8 @@ _TURN_INPUTS = frozenset({"files", "function_results", "response_schema", "store
 #: ask_gemini's remembered settings: the fields of `TurnConfig` (its `store` is kept by the conversation itself).
 _SETTINGS = frozenset(TurnConfig.model_fields) - {"store"}
 GEMINI_CALL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
+#: get_interaction reads, but may fetch (import) an interaction this server never saw from Gemini.
+READ_OPEN = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 READ_LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
@@ -119,6 +124,8 @@ async def ask_gemini(
     voice: Voice = None,
     image_config: ImageConfig = None,
     json_mode: JsonMode = False,
+    background: Background = False,
+    previous_interaction_id: PreviousInteractionId = None,
 ) -> Annotated[CallToolResult, AskResult]:
     """Ask a Gemini model one turn of a conversation and get its answer.
 
@@ -127,6 +134,8 @@ async def ask_gemini(
     generation settings, tools and function declarations given once are remembered for later turns.
     When status is requires_action, run the function_calls and answer with function_results (prompt optional).
     Speech models answer with audio (voice), image models with images (image_config); see gemini://models.
+    A turn still running after the server's wait limit (or started with background=true) returns status
+    in_progress and its interaction_id: get_interaction then returns the answer.
     """
     arguments = dict(locals())  # the arguments, by name: settings go to TurnConfig, per-turn inputs to TurnInputs
     given = {name: plain(value) for name, value in arguments.items() if value is not None and name != "ctx"}
@@ -135,6 +144,7 @@ async def ask_gemini(
     config = TurnConfig.model_validate({k: v for k, v in given.items() if k in _SETTINGS})
     extras = TurnInputs(**{k: v for k, v in given.items() if k in _TURN_INPUTS})
     turn = Turn(prompt, conversation_id, config, extras, idempotency_key)
+    turn.background, turn.previous_interaction_id = background, previous_interaction_id
     answer = await state(ctx).conversations.ask(owner(), turn, on_progress=_progress_sink(ctx))
     return answer_result(answer)
 
@@ -197,9 +207,7 @@ async def start_deep_research(
 async def get_interaction(
     interaction_id: InteractionId,
     ctx: Ctx,
-    wait_seconds: Annotated[
-        float, Field(ge=0, le=60, description="Wait up to this many seconds for the interaction to finish.")
-    ] = 0,
+    wait_seconds: WaitSeconds = 0,
     offset: Annotated[int, Field(ge=0, description="Character offset of the output page to return.")] = 0,
     max_chars: Annotated[
         int, Field(ge=100, le=100_000, description="Maximum characters of output to return.")
@@ -209,6 +217,8 @@ async def get_interaction(
 
     With wait_seconds it waits (sending progress notifications) until the interaction ends or the time is up.
     Long output comes in pages: call again with offset=next_offset, or read the report_uri resource.
+    A finished ask_gemini turn returns the same fields ask_gemini would have. An id this server never saw is
+    fetched from Gemini and recorded for you (imported).
     """
 
     async def progress(value: float, message: str) -> None:
@@ -217,7 +227,10 @@ async def get_interaction(
     result = await state(ctx).interactions.get(
         owner(), interaction_id, wait_seconds=wait_seconds, offset=offset, max_chars=max_chars, progress=progress
     )
-    return tool_result(result)
+    out = tool_result(result)
+    if result.answer is not None:  # a finished turn's images and audio, as ask_gemini gives them
+        out.content.extend(answer_result(result.answer).content[1:])
+    return out
 
 
 async def cancel_interaction(interaction_id: InteractionId, ctx: Ctx) -> Annotated[CallToolResult, CancelResult]:
@@ -270,7 +283,7 @@ async def delete_conversation(
 def register(server: MCPServer[AppState]) -> None:
     server.add_tool(reported(ask_gemini), title="Ask Gemini", annotations=GEMINI_CALL)
     server.add_tool(reported(start_deep_research), title="Start Deep Research", annotations=GEMINI_CALL)
-    server.add_tool(reported(get_interaction), title="Get interaction", annotations=READ_LOCAL)
+    server.add_tool(reported(get_interaction), title="Get interaction", annotations=READ_OPEN)
     server.add_tool(
         reported(cancel_interaction),
         title="Cancel interaction",

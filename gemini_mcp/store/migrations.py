@@ -94,6 +94,28 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX ledger_owner_charged ON ledger(owner, charged_at)",
         ),
     ),
+    Migration(
+        4,
+        (
+            # What a model turn needs to be answered after its call returned (response_schema, notes, store).
+            "ALTER TABLE interactions ADD COLUMN turn TEXT NOT NULL DEFAULT '{}'",
+            """CREATE TABLE tasks (
+                id TEXT PRIMARY KEY,
+                owner TEXT NOT NULL,
+                tool TEXT NOT NULL,
+                status TEXT NOT NULL,
+                interaction_id TEXT,
+                conversation_id TEXT,
+                status_message TEXT,
+                result TEXT,
+                ttl_ms INTEGER,
+                poll_ms INTEGER,
+                created DOUBLE PRECISION NOT NULL,
+                updated DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX tasks_owner_created ON tasks(owner, created DESC)",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from gemini_mcp.store.tasks import TaskStore
+
 PROGRESS_KEEP = 50  # progress lines kept per interaction (the newest)
 RUNNING_STATUSES = ("in_progress", "queued", "idle", "requires_continuation")
 
@@ -45,6 +47,9 @@ class InteractionRecord:
     steps: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
     created: float = 0.0
     updated: float = 0.0
+    # Written once, with the first save: how to shape a model turn's answer later (response_schema, notes,
+    # store), or {"imported": true} for an interaction made elsewhere (core/recorded.py).
+    turn: dict[str, Any] = field(default_factory=dict[str, Any])
 
 
 @dataclass
@@ -122,7 +127,12 @@ class Store(Protocol):
         self, owner: str, *, status: str | None, limit: int, conversation_id: str | None = None
     ) -> list[InteractionRecord]: ...
     async def running_interactions(self) -> list[InteractionRecord]:
-        """Every owner's agent interactions still running, oldest first."""
+        """Every owner's interactions still running (research runs and turns that outlived their call), oldest
+        first."""
+        ...
+
+    async def interaction_known(self, interaction_id: str) -> bool:
+        """True if any owner has this interaction (an id someone else owns must not be imported again)."""
         ...
 
     async def claim(self, interaction_id: str, holder: str, ttl: float, *, steal_from: str | None = None) -> bool:
@@ -136,5 +146,10 @@ class Store(Protocol):
     async def reserve_key(self, owner: str, key: str, fingerprint: str, ttl: float) -> IdempotencyKey | None: ...
     async def bind_key(self, owner: str, key: str, interaction_id: str) -> None: ...
     async def release_key(self, owner: str, key: str) -> None: ...
+    @property
+    def tasks(self) -> TaskStore:
+        """The MCP tasks kept beside the interactions (`store/tasks.py`)."""
+        ...
+
     async def schema_version(self) -> int: ...
     async def close(self) -> None: ...

@@ -63,4 +63,5 @@ def interaction(row: sqlite3.Row) -> InteractionRecord:
         steps=json.loads(row["steps"]),
         created=row["created"],
         updated=row["updated"],
+        turn=json.loads(row["turn"]),
     )

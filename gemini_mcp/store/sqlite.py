@@ -16,6 +16,7 @@ from gemini_mcp.store import rows as codec
 from gemini_mcp.store.keys import CacheAndKeys
 from gemini_mcp.store.migrations import SCHEMA_VERSION, pending
 from gemini_mcp.store.port import PROGRESS_KEEP, RUNNING_STATUSES, Charge, Conversation, InteractionRecord, now
+from gemini_mcp.store.sqlite_tasks import SQLiteTaskStore
 
 T = TypeVar("T")
 BUSY_TIMEOUT = 10.0  # seconds a statement waits for another process's write lock before StoreBusyError
@@ -28,8 +29,8 @@ _SAVE_CONVERSATION = (
 )
 _SAVE_INTERACTION = (
     "INSERT INTO interactions (id, owner, kind, status, conversation_id, model, agent, prompt, progress,"
-    " event_cursor, output_text, usage, error, steps, created, updated)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+    " event_cursor, output_text, usage, error, steps, created, updated, turn)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
     " status = excluded.status, conversation_id = excluded.conversation_id, progress = excluded.progress,"
     " event_cursor = excluded.event_cursor, output_text = excluded.output_text, usage = excluded.usage,"
     " error = excluded.error, steps = excluded.steps, updated = excluded.updated"
@@ -59,6 +60,7 @@ class SQLiteStore(CacheAndKeys):
         self._reader.execute("PRAGMA query_only = ON")
         self._write_lane = anyio.CapacityLimiter(1)
         self._read_lane = anyio.CapacityLimiter(1)
+        self.tasks = SQLiteTaskStore(self._read, self._write)
 
     @classmethod
     async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> SQLiteStore:
@@ -140,9 +142,13 @@ class SQLiteStore(CacheAndKeys):
         return [codec.interaction(row) for row in rows]
 
     async def running_interactions(self) -> list[InteractionRecord]:
-        sql = "SELECT * FROM interactions WHERE kind = 'agent' AND status IN (?, ?, ?, ?) ORDER BY created"
+        sql = "SELECT * FROM interactions WHERE status IN (?, ?, ?, ?) ORDER BY created"
         rows = await self._read(lambda db: db.execute(sql, RUNNING_STATUSES).fetchall())
         return [codec.interaction(row) for row in rows]
+
+    async def interaction_known(self, interaction_id: str) -> bool:
+        sql = "SELECT 1 FROM interactions WHERE id = ?"
+        return await self._read(lambda db: db.execute(sql, (interaction_id,)).fetchone()) is not None
 
     # -- watcher leases
 
@@ -267,5 +273,6 @@ def _save_interaction(db: sqlite3.Connection, r: InteractionRecord) -> None:
             json.dumps(r.steps),
             r.created,
             r.updated,
+            json.dumps(r.turn),
         ),
     )

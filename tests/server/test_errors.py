@@ -160,7 +160,7 @@ async def test_model_not_in_the_allowed_list(tmp_path: Path, emulator: Emulator)
         ("ask_gemini", {"prompt": "Hi", "temperature": 5}, "temperature"),
         ("ask_gemini", {"prompt": "Hi", "thinking_level": "extreme"}, "thinking_level"),
         ("ask_gemini", {"prompt": ""}, "prompt"),
-        ("get_interaction", {"interaction_id": "x", "wait_seconds": 61}, "wait_seconds"),
+        ("get_interaction", {"interaction_id": "x", "wait_seconds": 3601}, "wait_seconds"),
         ("get_interaction", {"interaction_id": "x", "max_chars": 5}, "max_chars"),
         ("list_interactions", {"limit": 0}, "limit"),
         ("start_deep_research", {"query": "x", "thinking_summaries": "maybe"}, "thinking_summaries"),

@@ -11,6 +11,7 @@ import pytest
 from gemini_mcp.errors import StoreError
 from gemini_mcp.store.port import PROGRESS_KEEP, Conversation, InteractionRecord, Store
 from gemini_mcp.store.sqlite import SQLiteStore
+from gemini_mcp.store.tasks import TaskRecord
 
 Opener = Callable[[Path], Awaitable[Store]]
 
@@ -108,14 +109,54 @@ async def test_deleting_a_conversation_forgets_finished_turns_and_detaches_runni
     assert await store.delete_conversation("alice", "c1") is False
 
 
-async def test_running_interactions_are_every_owners_running_agent_jobs_oldest_first(store: Store) -> None:
+async def test_running_interactions_are_every_owners_running_interactions_oldest_first(store: Store) -> None:
     await store.save_interaction(InteractionRecord(id="v1_b", owner="bob", kind="agent", status="queued", created=2))
     await store.save_interaction(
         InteractionRecord(id="v1_a", owner="alice", kind="agent", status="in_progress", created=1)
     )
     await store.save_interaction(InteractionRecord(id="v1_c", owner="alice", kind="agent", status="completed"))
-    await store.save_interaction(InteractionRecord(id="v1_m", owner="alice", kind="model", status="in_progress"))
-    assert [r.id for r in await store.running_interactions()] == ["v1_a", "v1_b"]
+    await store.save_interaction(
+        InteractionRecord(id="v1_m", owner="alice", kind="model", status="in_progress", created=3)
+    )  # a turn that outlived its call is resumed too
+    assert [r.id for r in await store.running_interactions()] == ["v1_a", "v1_b", "v1_m"]
+
+
+async def test_turn_details_are_kept_and_an_id_is_known_across_owners(store: Store) -> None:
+    turn = {"response_schema": {"type": "object"}, "notes": ["n"], "store": False}
+    await store.save_interaction(interaction("v1_a", status="in_progress", turn=turn))
+    await store.save_interaction(interaction("v1_a", status="completed", output_text="done"))
+    saved = await store.get_interaction("alice", "v1_a")
+    assert saved is not None and saved.turn == turn and saved.output_text == "done"  # written once, kept
+    assert await store.interaction_known("v1_a") is True  # also for bob, who cannot read it
+    assert await store.get_interaction("bob", "v1_a") is None
+    assert await store.interaction_known("v1_other") is False
+
+
+async def test_tasks_are_owner_scoped_listed_newest_first_and_purged_after_their_ttl(store: Store) -> None:
+    def task(tid: str, owner: str = "alice", created: float = 1.0, ttl_ms: int | None = 60_000) -> TaskRecord:
+        return TaskRecord(
+            id=tid,
+            owner=owner,
+            tool="ask_gemini",
+            status="working",
+            interaction_id="v1_" + tid,
+            ttl_ms=ttl_ms,
+            poll_ms=2000,
+            created=created,
+            updated=created,
+        )
+
+    for record in (task("t1"), task("t2", created=2.0), task("t3", owner="bob"), task("t4", ttl_ms=None)):
+        await store.tasks.save_task(record)
+    done = task("t2", created=2.0)
+    done.status, done.result, done.status_message, done.updated = "completed", {"content": []}, "ok", 5.0
+    await store.tasks.save_task(done)
+    assert await store.tasks.get_task("alice", "t2") == done
+    assert await store.tasks.get_task("bob", "t2") is None
+    assert [t.id for t in await store.tasks.list_tasks("alice", offset=0, limit=10)] == ["t2", "t1", "t4"]
+    assert [t.id for t in await store.tasks.list_tasks("alice", offset=1, limit=1)] == ["t1"]
+    assert await store.tasks.purge_expired_tasks(now=61.5) == 2  # t1 and t3 (created at 1 s, 60 s TTL)
+    assert [t.id for t in await store.tasks.list_tasks("alice", offset=0, limit=10)] == ["t2", "t4"]
 
 
 async def test_record_turn_saves_the_interaction_and_the_conversation_together(store: Store) -> None:

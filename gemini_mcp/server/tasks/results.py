@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from mcp.types import CallToolResult
+
 from gemini_mcp import errors
 from gemini_mcp.core import answers, interactions
-from gemini_mcp.core.recorded import answer_of
-from gemini_mcp.core.results import ResearchReport, Usage
-from gemini_mcp.server.rendering import tool_result, wire
+from gemini_mcp.core.recorded import ResearchReport, answer_of
+from gemini_mcp.core.results import Usage
+from gemini_mcp.server.content import answer_result, tool_result
 from gemini_mcp.server.tasks.service import TaskKind
 from gemini_mcp.store.port import InteractionRecord
 
 ASK_POLL_MS = 2000
 RESEARCH_POLL_MS = 5000
+
+
+def wire(result: CallToolResult) -> dict[str, Any]:
+    """A `CallToolResult` as the JSON a client receives on the 2025-11-25 wire."""
+    data = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data.pop("resultType", None)
+    return data
 
 
 def _error(message: str) -> dict[str, Any]:
@@ -29,7 +38,7 @@ async def ask_result(record: InteractionRecord) -> dict[str, Any]:
         answer = answer_of(record)
     except errors.GeminiMcpError as err:
         return _error(str(err))
-    return wire(tool_result(answer, answer.image_data))
+    return wire(answer_result(answer))
 
 
 async def research_result(record: InteractionRecord) -> dict[str, Any]:

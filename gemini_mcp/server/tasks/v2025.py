@@ -29,6 +29,7 @@ from mcp_types.jsonrpc import INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND
 from pydantic import BaseModel, ValidationError
 
 from gemini_mcp import errors
+from gemini_mcp.gemini.jsonwalk import as_dict, as_list
 from gemini_mcp.server.tasks.service import TaskFinishedError, TaskNotFoundError, TaskService
 from gemini_mcp.store.tasks import TaskRecord
 
@@ -103,9 +104,8 @@ class TasksMiddleware:
         return result
 
     def _mark_tools(self, result: HandlerResult) -> HandlerResult:
-        tools = result.get("tools") if isinstance(result, dict) else None
-        for tool in tools if isinstance(tools, list) else []:
-            if isinstance(tool, dict) and tool.get("name") in self.task_tools:
+        for tool in map(as_dict, as_list(as_dict(result).get("tools"))):
+            if tool.get("name") in self.task_tools:
                 tool["execution"] = {"taskSupport": "optional"}
         return result
 
@@ -120,13 +120,11 @@ class TasksMiddleware:
                 f"Tool {name!r} does not support task-augmented calls (its execution.taskSupport is forbidden); "
                 f"call it without `task`. Task-capable tools: {', '.join(sorted(self.task_tools))}.",
             )
-        arguments = params.get("arguments")
-        params["arguments"] = service.kinds[name].prepare(dict(arguments) if isinstance(arguments, dict) else {})
-        result = await call_next(dataclasses.replace(ctx, params=params))
-        call = result if isinstance(result, dict) else {}
-        handle = call.get("structuredContent")
-        handle = handle if isinstance(handle, dict) and not call.get("isError") else {}
-        ids = (str(handle.get("interaction_id") or ""), handle.get("conversation_id"))
+        params["arguments"] = service.kinds[name].prepare(dict(as_dict(params.get("arguments"))))
+        call = as_dict(await call_next(dataclasses.replace(ctx, params=params)))
+        handle = {} if call.get("isError") else as_dict(call.get("structuredContent"))
+        conversation_id = handle.get("conversation_id")
+        ids = (str(handle.get("interaction_id") or ""), str(conversation_id) if conversation_id else None)
         task = await service.start(self.owner_of(), name, meta.ttl, call, ids)
         note = (
             f"Started as MCP task {task.id} (Gemini interaction {task.interaction_id}); the answer arrives when the "
@@ -142,9 +140,9 @@ class TasksMiddleware:
             return task_json(await service.cancel(owner, _params(CancelTaskRequestParams, ctx.params).task_id))
         if ctx.method == "tasks/result":
             task = await service.result(owner, _params(GetTaskPayloadRequestParams, ctx.params).task_id)
-            result = dict(task.result or {"content": []})
+            result: dict[str, Any] = dict(task.result or {"content": []})
             result.pop("resultType", None)
-            result["_meta"] = {**dict(result.get("_meta") or {}), RELATED_TASK: {"taskId": task.id}}
+            result["_meta"] = {**as_dict(result.get("_meta")), RELATED_TASK: {"taskId": task.id}}
             return result
         cursor = _params(PaginatedRequestParams, ctx.params).cursor
         offset = _cursor_offset(cursor)

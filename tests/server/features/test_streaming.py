@@ -49,7 +49,7 @@ async def test_progress_token_streams_text_and_thoughts_and_returns_the_full_ans
         unary = data(await client.call_tool("ask_gemini", {"prompt": PROMPT, "include_thoughts": True}))
     bodies = creates(emulator)
     assert bodies[0]["stream"] is True
-    assert "stream" not in bodies[1]
+    assert bodies[1]["stream"] is True  # every turn streams (its interaction id comes first); no token, no progress
     assert streamed["text"] == unary["text"]
     assert streamed["thoughts"] and streamed["thoughts"] == unary["thoughts"]
     assert progress.updates, "no progress notifications arrived"
