@@ -22,7 +22,7 @@ from gemini_mcp.store.tasks import TaskRecord, TaskStore
 
 RUNNING = frozenset({"in_progress", "queued", "idle", "requires_continuation"})
 DEFAULT_TTL_MS = 24 * 3600 * 1000
-MIN_TTL_MS = 60 * 1000
+MIN_TTL_MS = 1000
 MAX_TTL_MS = 7 * 24 * 3600 * 1000
 LIST_PAGE = 50
 WAIT_SLICE = 5.0  # seconds between store reads while a task's interaction runs
@@ -57,7 +57,7 @@ def new_task_id() -> str:
 
 
 def granted_ttl(requested: int | None) -> int:
-    """The TTL the server keeps a task for (ms): the requested one within [1 min, 7 days], else 24 h."""
+    """The TTL the server keeps a task for (ms): the requested one within [1 s, 7 days], else 24 h."""
     if requested is None:
         return DEFAULT_TTL_MS
     return max(MIN_TTL_MS, min(int(requested), MAX_TTL_MS))
