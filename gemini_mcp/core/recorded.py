@@ -102,6 +102,5 @@ class ResearchReport(ResearchStarted):
             lines.append(
                 "Sources: " + "; ".join(c.url if not c.title else f"{c.title} <{c.url}>" for c in self.citations)
             )
-        lines.extend(f"Note: {note}" for note in self.notes)
         lines.append(f"[conversation_id={self.conversation_id} interaction_id={self.interaction_id}]")
         return "\n".join(lines)

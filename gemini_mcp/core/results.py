@@ -181,7 +181,7 @@ class ResearchStarted(BaseModel):
             f"Deep Research started ({self.agent}); status {self.status}.",
             f"interaction_id={self.interaction_id} conversation_id={self.conversation_id}",
             "It runs in the background (minutes). Call get_interaction with this interaction_id and "
-            "wait_seconds (up to 60) to follow it; cancel_interaction stops it.",
+            "wait_seconds (up to 45) to follow it; cancel_interaction stops it.",
         ]
         lines.extend(f"Note: {note}" for note in self.notes)
         if self.estimated_cost_usd:

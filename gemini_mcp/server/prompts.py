@@ -32,7 +32,7 @@ def research_brief_text(topic: str, audience: str = "", focus: str = "", length:
         "1. Write one precise research query for `start_deep_research`: the question, the scope, what to compare,",
         "   and the time range if it matters. Call `start_deep_research` with it; it returns an `interaction_id`",
         "   at once while the research runs in the background (typically several minutes).",
-        "2. Call `get_interaction` with that `interaction_id` and `wait_seconds=50`, again and again, until its",
+        "2. Call `get_interaction` with that `interaction_id` and `wait_seconds=45`, again and again, until its",
         "   status is `completed`, `failed` or `cancelled`. Tell me the progress summaries as they arrive.",
         "   Do not start a second run for the same question while one is running.",
         "3. When it completes, read the whole report: page through `get_interaction` with `offset`, or read the",

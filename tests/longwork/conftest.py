@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mcp import Client
 
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator.server import Emulator
@@ -22,3 +23,8 @@ def settings(tmp_path: Path, emulator: Emulator) -> Settings:
 def slow(emulator: Emulator, seconds: float, model: str = SLOW) -> None:
     """Make `model` answer after `seconds` on this (in-process) emulator."""
     emulator.config.model_latencies[model] = seconds
+
+
+async def warm(client: Client) -> None:
+    """Load the server's Gemini SDK (an unknown id is looked up on Gemini), so a timed call measures the call."""
+    await client.call_tool("get_interaction", {"interaction_id": "v1_warm_up"})
