@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -21,6 +22,8 @@ from gemini_mcp.core.watcher import Watcher, thought_summaries
 from gemini_mcp.gemini.port import RUNNING_STATUSES, GeminiBackend
 from gemini_mcp.store.port import InteractionRecord, Store, now
 
+#: What an interaction id can look like before this server asks Gemini for it (never a path or a control char).
+GEMINI_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,255}")
 IMPORTED_NOTE = (
     "This server had not seen this interaction: it was fetched from Gemini and is now recorded for you "
     "(list_interactions shows it; ask_gemini(previous_interaction_id=...) can follow up on it)."
@@ -119,8 +122,8 @@ class Interactions:
         return record if record is not None else await self._import(owner, interaction_id)
 
     async def _import(self, owner: str, interaction_id: str) -> InteractionRecord:
-        if await self.store.interaction_known(interaction_id):  # another principal's: behaves as unknown
-            return await self.load(owner, interaction_id)
+        if not GEMINI_ID.fullmatch(interaction_id) or await self.store.interaction_known(interaction_id):
+            return await self.load(owner, interaction_id)  # not an id Gemini gives, or another principal's
         try:
             data = await self.backend.get(interaction_id)
         except errors.NotFoundError:

@@ -46,6 +46,7 @@ class RunningTurn:
     """A turn running in the lifespan task group; the call that started it may leave before it ends."""
 
     sink: ProgressFn | None
+    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
     started: anyio.Event = field(default_factory=anyio.Event)
     done: anyio.Event = field(default_factory=anyio.Event)
     record: InteractionRecord | None = None
@@ -95,9 +96,10 @@ class TurnRunner:
             run.started.set()
 
         try:
-            run.data = await streaming.run_stream(self.backend, request, run.forward, on_started=started)
-            if run.record is not None:
-                await self.store.save_interaction(finish(run.record, run.data))
+            with run.scope:
+                run.data = await streaming.run_stream(self.backend, request, run.forward, on_started=started)
+                if run.record is not None:
+                    await self.store.save_interaction(finish(run.record, run.data))
         except errors.GeminiMcpError as err:
             await self._failed(run, err)
         finally:
@@ -125,9 +127,14 @@ class TurnRunner:
 
     async def wait(self, run: RunningTurn, deadline: Deadline) -> InteractionRecord | InteractionData:
         """The answered turn (its data), or its record while it still runs; raises what failed before it began."""
-        with anyio.move_on_after(deadline.remaining()):
-            await run.done.wait()
-        await run.started.wait()  # Gemini names the interaction in its first event; without it there is no handle
+        try:
+            with anyio.move_on_after(deadline.remaining()):
+                await run.done.wait()
+            await run.started.wait()  # Gemini names the interaction in its first event; without it, no handle
+        except anyio.get_cancelled_exc_class():
+            if not run.started.is_set():
+                run.scope.cancel()  # the caller cancelled before anything was recorded: close the request upstream
+            raise
         if run.error is not None:
             raise run.error
         if run.data is not None:

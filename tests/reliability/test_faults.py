@@ -89,9 +89,9 @@ CASES = [
         overrides={"request_timeout": 1.0},
     ),
     Case(
-        "malformed JSON body",
+        "malformed JSON body",  # turns are streamed (issue 13): a malformed first event leaves no interaction id
         [Fault(kind="malformed", count=PERSISTENT)],
-        ["unexpected response"],
+        ["stream broke", "try again"],
         attempts=1,
     ),
     Case("401", [Fault(kind="status", status=401)], ["GEMINI_API_KEY", "401"], attempts=1),
@@ -332,16 +332,20 @@ async def test_streamed_answer_with_in_stream_error_event_is_a_clear_error(emu: 
         await leaks.assert_no_leaks()
 
 
-async def test_streamed_answer_that_keeps_breaking_gives_up_within_the_bound(emu: Emulator, tmp_path: Path) -> None:
+async def test_streamed_answer_that_keeps_breaking_is_still_answered_within_the_bound(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Every stream is cut after one event; after its resumes the turn goes to the watcher, which (its streams cut
+    too) polls the interaction: the answer still arrives, nothing leaks (issue 13: a recorded turn is not lost)."""
     async with memory_client(server_settings(emu.base_url, tmp_path), "legacy") as client:
         assert not (await ask_streaming(client, "warm up"))[0].is_error
         leaks = LeakCheck(port_of(emu))
         emu.add_fault(Fault(kind="cut", after_events=1, count=PERSISTENT))  # the create stream and every resume
-        failed, _ = await ask_streaming(client, "never completes")
+        answered, _ = await ask_streaming(client, "never completes")
         emu.clear_faults()
-        assert failed.is_error
-        assert "could not be resumed" in text(failed) and "try again" in text(failed).lower()
-        assert 1 <= len(resumed_streams(emu)) <= 3
+        assert not answered.is_error, text(answered)
+        assert structured(answered)["status"] == "completed" and "never completes" in structured(answered)["text"]
+        assert len(resumed_streams(emu)) >= 3
         again, _ = await ask_streaming(client, "works again")
         assert not again.is_error, text(again)
         await leaks.assert_no_leaks()
