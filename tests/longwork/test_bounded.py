@@ -66,10 +66,10 @@ async def test_a_slow_turn_returns_in_progress_within_the_bound_and_get_interact
 async def test_get_interaction_returns_the_images_of_a_turn_that_outlived_its_call(
     settings: Settings, emulator: Emulator
 ) -> None:
-    slow(emulator, 1.8, "gemini-3-pro-image-preview")
+    slow(emulator, 1.8, "gemini-3-pro-image")
     async with open_client(settings) as client:
         pending = data(
-            await client.call_tool("ask_gemini", {"prompt": "Draw a cat", "model": "gemini-3-pro-image-preview"})
+            await client.call_tool("ask_gemini", {"prompt": "Draw a cat", "model": "gemini-3-pro-image"})
         )
         assert pending["status"] == "in_progress"
         await finish(client, pending["interaction_id"])
