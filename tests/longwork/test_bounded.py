@@ -68,9 +68,7 @@ async def test_get_interaction_returns_the_images_of_a_turn_that_outlived_its_ca
 ) -> None:
     slow(emulator, 1.8, "gemini-3-pro-image")
     async with open_client(settings) as client:
-        pending = data(
-            await client.call_tool("ask_gemini", {"prompt": "Draw a cat", "model": "gemini-3-pro-image"})
-        )
+        pending = data(await client.call_tool("ask_gemini", {"prompt": "Draw a cat", "model": "gemini-3-pro-image"}))
         assert pending["status"] == "in_progress"
         await finish(client, pending["interaction_id"])
         result = await client.call_tool(
