@@ -19,11 +19,10 @@ from typing import Any, TypeVar
 import anyio
 
 from gemini_mcp import errors
-from gemini_mcp.core import shaping
+from gemini_mcp.core import recorded
 from gemini_mcp.core.results import AskResult
-from gemini_mcp.core.turn import TurnInputs
-from gemini_mcp.gemini.port import RUNNING_STATUSES, InteractionData
-from gemini_mcp.store.port import Conversation, InteractionRecord, Store
+from gemini_mcp.gemini.port import RUNNING_STATUSES
+from gemini_mcp.store.port import InteractionRecord, Store
 
 KEY_TTL = 24 * 3600.0
 JOIN_WINDOW = 60.0
@@ -153,18 +152,7 @@ def reused_note(idempotency_key: str | None, interaction_id: str) -> str:
 
 
 async def replay_answer(store: Store, owner: str, interaction_id: str, note: str) -> AskResult:
-    """The earlier turn's result, rebuilt from the store (its answer when it finished)."""
-    record = await Starts(store).stored(owner, interaction_id)
-    conversation = await store.get_conversation(owner, record.conversation_id or "") or Conversation(
-        id=record.conversation_id or "", owner=owner, title=""
-    )
-    data = InteractionData(
-        id=record.id,
-        status=record.status,
-        model=record.model,
-        text=record.output_text,
-        usage=record.usage,
-        errors=[record.error] if record.error else [],
-        steps=record.steps,
-    )
-    return shaping.shape(conversation, data, record.model or "", [note], TurnInputs())
+    """The earlier turn's result, rebuilt from the store (its answer when it finished, else its handle)."""
+    answer = recorded.answer_of(await Starts(store).stored(owner, interaction_id))
+    answer.notes.append(note)
+    return answer
