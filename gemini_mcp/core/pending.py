@@ -99,7 +99,9 @@ class TurnRunner:
             with run.scope:
                 run.data = await streaming.run_stream(self.backend, request, run.forward, on_started=started)
                 if run.record is not None:
-                    await self.store.save_interaction(finish(run.record, run.data))
+                    record = finish(run.record, run.data)
+                    spend = self.watcher.spend  # billed in the write that stores the final state, as the watcher does
+                    await self.store.save_interaction(record, spend.bill(record) if spend is not None else None)
         except errors.GeminiMcpError as err:
             await self._failed(run, err)
         finally:

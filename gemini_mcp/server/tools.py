@@ -74,7 +74,6 @@ _TURN_INPUTS = frozenset({"files", "function_results", "response_schema", "store
 #: ask_gemini's remembered settings: the fields of `TurnConfig` (its `store` is kept by the conversation itself).
 _SETTINGS = frozenset(TurnConfig.model_fields) - {"store"}
 GEMINI_CALL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
-#: get_interaction reads, but may fetch (import) an interaction this server never saw from Gemini.
 READ_OPEN = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 READ_LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
@@ -217,8 +216,7 @@ async def get_interaction(
 
     With wait_seconds it waits (sending progress notifications) until the interaction ends or the time is up.
     Long output comes in pages: call again with offset=next_offset, or read the report_uri resource.
-    A finished ask_gemini turn returns the same fields ask_gemini would have. An id this server never saw is
-    fetched from Gemini and recorded for you (imported).
+    A finished ask_gemini turn gives ask_gemini's fields; an id made elsewhere is fetched from Gemini (imported).
     """
 
     async def progress(value: float, message: str) -> None:
