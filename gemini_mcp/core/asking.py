@@ -114,7 +114,9 @@ async def run_turn(chats: Conversations, ask: Ask, on_progress: ProgressFn | Non
 
     request = ask.request
     try:
-        outcome = await chats.runner.wait(chats.runner.start(request, started, on_progress), deadline)
+        outcome = await chats.runner.wait(
+            chats.runner.start(request, started, on_progress, ask.config.service_tier), deadline
+        )
     except errors.NotFoundError as err:
         raise translate_not_found(err, model=ask.model, agent=None, previous=request.previous_interaction_id) from err
     if isinstance(outcome, InteractionData):

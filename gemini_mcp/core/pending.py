@@ -46,6 +46,7 @@ class RunningTurn:
     """A turn running in the lifespan task group; the call that started it may leave before it ends."""
 
     sink: ProgressFn | None
+    service_tier: str | None = None  # the tier the turn is billed at
     scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
     started: anyio.Event = field(default_factory=anyio.Event)
     done: anyio.Event = field(default_factory=anyio.Event)
@@ -83,8 +84,10 @@ class TurnRunner:
         self.backend = backend
         self.watcher = watcher
 
-    def start(self, request: CreateRequest, on_started: StartedFn, progress: ProgressFn | None) -> RunningTurn:
-        run = RunningTurn(sink=progress)
+    def start(
+        self, request: CreateRequest, on_started: StartedFn, progress: ProgressFn | None, tier: str | None = None
+    ) -> RunningTurn:
+        run = RunningTurn(sink=progress, service_tier=tier)
         self.watcher.start_soon(self._run, request, on_started, run)
         return run
 
@@ -101,7 +104,9 @@ class TurnRunner:
                 if run.record is not None:
                     record = finish(run.record, run.data)
                     spend = self.watcher.spend  # billed in the write that stores the final state, as the watcher does
-                    await self.store.save_interaction(record, spend.bill(record) if spend is not None else None)
+                    await self.store.save_interaction(
+                        record, spend.bill(record, run.service_tier) if spend is not None else None
+                    )
         except errors.GeminiMcpError as err:
             await self._failed(run, err)
         finally:
