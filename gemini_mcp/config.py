@@ -9,6 +9,7 @@ SDK when `GEMINI_MCP_BASE_URL` is set.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,6 +27,22 @@ ConfirmMode = Literal["auto", "always", "never"]
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("gemini-mcp", appauthor=False))
+
+
+_PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^paste", re.IGNORECASE), "it starts with 'paste'"),
+    (re.compile(r"^your.*key", re.IGNORECASE), "it reads 'your...key'"),
+    (re.compile(r"^<.*>$"), "it is a <...> placeholder"),
+    (re.compile(r"\$\{"), "it is an unexpanded ${...} variable"),
+    (re.compile(r"\$\("), "it is an unexpanded $(...) command"),
+    (re.compile(r"^x{3}", re.IGNORECASE), "it starts with 'xxx'"),
+    (re.compile(r"\s"), "it contains whitespace"),
+)
+
+
+def placeholder_reason(key: str) -> str:
+    """Why `key` looks like a placeholder from a config template rather than a real key ("" when it does not)."""
+    return next((why for pattern, why in _PLACEHOLDERS if pattern.search(key)), "")
 
 
 def _split_list(value: Any) -> Any:
@@ -123,9 +140,11 @@ class Settings(BaseSettings):
         default=600.0, gt=0, description="An HTTP session with no request for this long is closed."
     )
     file_roots: Annotated[list[Path], NoDecode] = Field(
-        default_factory=lambda: [Path.cwd()],
-        description="Comma list of directories `files` may read from (paths are resolved before the check).",
-        json_schema_extra={"readme_default": "working directory"},
+        default_factory=list[Path],
+        description="Comma list of directories `files` may read from (resolved before the check); a ceiling on the "
+        "client's roots. Unset: the client's roots, else the working directory unless that is `/`, the home "
+        "directory or a system directory.",
+        json_schema_extra={"readme_default": "the client's roots, else the working directory"},
     )
     log_level: LogLevel = Field(default="INFO", description="Log level; logs go to stderr.")
     emulator: EmulatorMode = Field(
@@ -172,6 +191,11 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.data_dir / "gemini-mcp.sqlite3"
+
+    @property
+    def key_placeholder(self) -> str:
+        """Why the configured key looks like a placeholder ("" for a plausible key or none)."""
+        return placeholder_reason(self.api_key.get_secret_value()) if self.api_key is not None else ""
 
     @property
     def has_api_key(self) -> bool:

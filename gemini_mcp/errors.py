@@ -3,6 +3,7 @@
     GeminiMcpError                   base; str(err) is the message a model reads
     ├── ConfigError                  the server is misconfigured
     │   ├── MissingApiKeyError       no GEMINI_API_KEY: says how to set it in the client's `env`
+    │   ├── PlaceholderKeyError      GEMINI_API_KEY is a template placeholder (`${...}`, `paste...`)
     │   ├── HttpConfigError          the HTTP transport cannot start safely (bind address, tokens)
     │   └── TokenConfigError         the bearer token list/file is unusable (never quotes a token)
     ├── InvalidRequestError          Gemini (or this server) rejected the arguments (HTTP 400/422)
@@ -58,6 +59,14 @@ class MissingApiKeyError(ConfigError):
             'server\'s entry in your MCP client config, e.g. "env": {"GEMINI_API_KEY": "<your key>"}, '
             "then restart the server. (GOOGLE_API_KEY also works; without a key, "
             "`gemini-mcp --emulator` runs against the built-in offline emulator.)"
+        )
+
+
+class PlaceholderKeyError(ConfigError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"GEMINI_API_KEY looks like a placeholder ({reason}); put your real key in the client's env block "
+            "(get one at https://aistudio.google.com/apikey), then restart the server"
         )
 
 

@@ -8,7 +8,6 @@ worked; 1 = a step failed (the output says which, with the last lines the server
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -21,7 +20,7 @@ import anyio
 from mcp import Client, stdio_client
 from pydantic import ValidationError
 
-from gemini_mcp.cli.launch import server_params, text_of, write_log_tail
+from gemini_mcp.cli.launch import OneLineParser, server_params, text_of, write_log_tail
 from gemini_mcp.config import Settings
 from gemini_mcp.errors import DemoFailure
 
@@ -59,7 +58,8 @@ class ProgressLine:
 
     async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
         self.count += 1
-        line = f"   [{'#' * min(self.count, 20):<20}] {progress:5.1f} s  {_short(message or '')}"
+        text = (message or "").split(" s waited: ", 1)[-1]  # the seconds are shown already
+        line = f"   [{'#' * min(self.count, 20):<20}] {progress:5.1f} s  {_short(text)}"
         if self.tty:  # redraw in place, never wider than the terminal (a wrapped line cannot be redrawn)
             width = shutil.get_terminal_size().columns - 1
             line = f"\r{line[:width]:<{width}}"
@@ -74,8 +74,8 @@ class ProgressLine:
 class Tour:
     """The scripted tour: each step calls the server through the MCP client and prints what came back."""
 
-    def __init__(self, client: Client, out: TextIO, deadline: float) -> None:
-        self.client, self.out, self.deadline = client, out, deadline
+    def __init__(self, client: Client, out: TextIO, deadline: float, backend: str = "the emulator") -> None:
+        self.client, self.out, self.deadline, self.backend = client, out, deadline, backend
         self.step = 0
 
     def say(self, title: str, *lines: str) -> None:
@@ -177,7 +177,7 @@ class Tour:
             deleted = await self.call("delete_conversation", args)
             remote, errors = remote + len(deleted["remote_deleted"]), [*errors, *deleted["remote_errors"]]
         left = len((await self.call("list_conversations", {}))["conversations"])
-        gone = f"{remote} interaction(s) deleted on Gemini too" + "".join(f"; {_short(e)}" for e in errors)
+        gone = f"{remote} interaction(s) deleted on {self.backend} too" + "".join(f"; {_short(e)}" for e in errors)
         self.say(
             f"delete_conversation(delete_remote=true) x{len(conversations)}: {gone}", f"list_conversations -> {left}"
         )
@@ -201,19 +201,22 @@ def _failure(exc: BaseException, timeout: float) -> str:
     return f"could not talk to the server: {type(exc).__name__}: {exc}"
 
 
-async def _drive(server_args: list[str], out: TextIO, errlog: TextIO, timeout: float, defaults: dict[str, str]) -> None:
+async def _drive(
+    server_args: list[str], out: TextIO, errlog: TextIO, timeout: float, defaults: dict[str, str], backend: str
+) -> None:
     deadline = time.monotonic() + timeout
     with anyio.fail_after(timeout):
         params = server_params(server_args)
         params = params.model_copy(update={"env": {**defaults, **(params.env or {})}})  # the user's settings win
         async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
-            await Tour(client, out, deadline).run()
+            await Tour(client, out, deadline, backend).run()
 
 
 def run_demo(argv: Sequence[str], out: TextIO) -> int:
-    parser = argparse.ArgumentParser(prog="gemini-mcp demo", description="Watch every tool work through an MCP client.")
+    parser = OneLineParser(prog="gemini-mcp demo", description="Watch every tool work through an MCP client.")
     parser.add_argument("--live", action="store_true", help="real Gemini (needs GEMINI_API_KEY), not the emulator")
     parser.add_argument("--timeout", type=float, default=None, help="seconds for the tour (default 120; --live 1800)")
+    parser.add_argument("--log-level", default=None, help="the server's log level (its lines show on failure)")
     ns = parser.parse_args(list(argv))
     timeout = ns.timeout or (1800.0 if ns.live else 120.0)
     if ns.live and not _has_key():
@@ -226,12 +229,14 @@ def run_demo(argv: Sequence[str], out: TextIO) -> int:
         tempfile.TemporaryFile("w+", encoding="utf-8") as errlog,
     ):
         server_args = ["--emulator", "off" if ns.live else "on", "--data-dir", data_dir]
+        server_args += ["--log-level", ns.log_level] if ns.log_level else []
         out.write(f"server: `{sys.executable} -m gemini_mcp {' '.join(server_args)}` over stdio (throwaway data dir)\n")
         out.flush()
         failure = ""
         try:
             defaults = {} if ns.live else {BUDGET_ENV: EMULATOR_BUDGET}
-            anyio.run(lambda: _drive(server_args, out, errlog, timeout, defaults))
+            backend = "Gemini" if ns.live else "the emulator"
+            anyio.run(lambda: _drive(server_args, out, errlog, timeout, defaults, backend))
         except Exception as exc:  # a failed step, a timeout, or a server that did not start or died
             failure = _failure(exc, timeout)
         errlog.seek(0)

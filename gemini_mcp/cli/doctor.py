@@ -30,8 +30,10 @@ from pydantic import AliasChoices, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from gemini_mcp import __version__
-from gemini_mcp.cli.launch import server_params, text_of, uses_emulator, write_log_tail
+from gemini_mcp.cli.launch import OneLineParser, server_params, text_of, uses_emulator, write_log_tail
 from gemini_mcp.config import Settings
+from gemini_mcp.core.roots import describe
+from gemini_mcp.server.roots import client_roots_apply
 
 PROBE_PROMPT = "Reply with the single word OK."
 PROBE_TIMEOUT = 90.0
@@ -104,7 +106,7 @@ def setting_lines(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="gemini-mcp check",
         description="Show the configuration, then start the server over stdio and make one tiny call.",
     )
@@ -211,9 +213,17 @@ def run_check(argv: Sequence[str], out: TextIO) -> int:
     emulated = uses_emulator(settings)
     data_dir = settings.data_dir / "emulator" if emulated else settings.data_dir
     write(f"\ndata dir: {data_dir} ({_data_dir_state(data_dir)})\n")
+    write(f"files: {describe(settings.file_roots, client_roots_apply=client_roots_apply(settings))}\n")
     if settings.has_api_key:
         key_from = _lookup(KEY_ENV_NAMES, os.environ) or _lookup(KEY_ENV_NAMES, dotenv) or "a flag"
         write(f"API key: set (from {key_from})\n")
+        if (reason := settings.key_placeholder) and not emulated:
+            write(
+                f"FAIL: the API key from {key_from} looks like a placeholder ({reason}). Put your real key "
+                "(https://aistudio.google.com/apikey) in the client's env block, or try "
+                "`gemini-mcp check --emulator`.\n"
+            )
+            return 1
     else:
         write("API key: not set (set GEMINI_API_KEY in your MCP client's `env` block, or in the environment)\n")
     if emulated:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from mcp import StdioServerParameters
 
@@ -36,3 +37,17 @@ def write_log_tail(write: Callable[[str], object], server_log: Sequence[str], co
         write("last lines the server wrote to stderr:\n")
         for entry in server_log[-count:]:
             write(f"  | {entry}\n")
+
+
+def fail(message: str) -> NoReturn:
+    """A failure the user can fix: one line on stderr, exit code 2, no traceback."""
+    sys.stderr.write(message.replace("\n", " ").rstrip() + "\n")
+    sys.stderr.flush()
+    raise SystemExit(2)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one line naming the fix (not the usage block), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{self.prog}: {message} (see `{self.prog} --help`)")

@@ -6,8 +6,8 @@
   gemini-mcp check [...]                                       configuration doctor + one live call
   gemini-mcp demo [--live]                                     every tool through a real client, on the emulator
 
-The only place that knows argv and logging setup (cli/serve.py composes and runs the server). Logs go to
-stderr; stdout is MCP's.
+Options may come before or after the subcommand. Every failure the user can fix is one line on stderr
+naming the fix, exit code 2, never a traceback. Logs go to stderr; stdout is MCP's.
 """
 
 from __future__ import annotations
@@ -21,15 +21,40 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gemini_mcp import __version__
 from gemini_mcp.cli import demo, doctor, serve
+from gemini_mcp.cli.launch import OneLineParser, fail
 from gemini_mcp.config import Settings
 from gemini_mcp.errors import ConfigError
 
 logger = logging.getLogger("gemini_mcp")
 
+COMMANDS = """\
+commands (options may come before or after the command):
+  (none)     run the MCP server for a client: stdio by default, --transport http for a URL
+  demo       watch every tool work through a real MCP client, on the offline emulator (--live: real Gemini)
+  check      show the configuration, start the server the way a client does and make one call
+  emulator   run the offline Interactions emulator alone and print its GOOGLE_GEMINI_BASE_URL
+"""
+FLAGS = {
+    "transport": "--transport",
+    "host": "--host",
+    "port": "--port",
+    "emulator": "--emulator",
+    "data_dir": "--data-dir",
+    "log_level": "--log-level",
+}
+VALUE_OPTIONS = frozenset(flag for flag in FLAGS.values() if flag != "--emulator")
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gemini-mcp", description="MCP server for Gemini's Interactions API.")
+    parser = OneLineParser(
+        prog="gemini-mcp",
+        description="MCP server for Gemini's Interactions API.",
+        epilog=COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"gemini-mcp {__version__}")
     parser.add_argument("--transport", choices=["stdio", "http"], default=None, help="default: stdio")
     parser.add_argument("--host", default=None, help="HTTP bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="HTTP port (default 8000; 0 = a free port)")
@@ -46,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _problem(error: Any) -> str:
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    where = ".".join(str(part) for part in error["loc"])
+    env = f"GEMINI_MCP_{name.upper()}"
+    fix = f"fix {FLAGS[name]} or {env}" if name in FLAGS else f"fix {env}"
+    return f"{where} ({env}): {error['msg']}; {fix}"
+
+
 def load_settings(argv: list[str]) -> Settings:
     """Flags override the environment, which overrides `.env`."""
     ns = _parser().parse_args(argv)
@@ -53,11 +86,7 @@ def load_settings(argv: list[str]) -> Settings:
     try:
         return Settings(**flags)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])} (GEMINI_MCP_{str(e['loc'][0]).upper()}): {e['msg']}"
-            for e in err.errors()
-        )
-        raise SystemExit(f"gemini-mcp: invalid configuration: {problems}") from None
+        fail("gemini-mcp: invalid configuration: " + " | ".join(_problem(e) for e in err.errors()))
 
 
 def configure_logging(level: str) -> None:
@@ -84,16 +113,26 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], None]] = {
 }
 
 
+def split_command(args: list[str]) -> tuple[str | None, list[str]]:
+    """(subcommand or None, the other arguments): the subcommand may follow global options."""
+    for index, arg in enumerate(args):
+        if arg in SUBCOMMANDS and (index == 0 or args[index - 1] not in VALUE_OPTIONS):
+            return arg, args[:index] + args[index + 1 :]
+        if arg == "--":
+            break
+    return None, args
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console entry point (`gemini-mcp`, `python -m gemini_mcp`)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in SUBCOMMANDS:
-        SUBCOMMANDS[args[0]](args[1:])
+    command, args = split_command(list(sys.argv[1:] if argv is None else argv))
+    if command is not None:
+        SUBCOMMANDS[command](args)
         return
     settings = load_settings(args)
     configure_logging(settings.log_level)
     try:
         with suppress(KeyboardInterrupt):
             serve.run(settings)
-    except ConfigError as err:  # e.g. HTTP on a public address without tokens: say why, no traceback
-        raise SystemExit(f"gemini-mcp: {err}") from None
+    except ConfigError as err:  # a taken port, an unusable data dir, HTTP off loopback without tokens
+        fail(f"gemini-mcp: {err}")

@@ -1,28 +1,48 @@
 """Running the server: Settings in, the MCP server out over stdio or Streamable HTTP, optionally on the emulator.
 
 The only place that knows uvicorn. The emulator and the HTTP stack are imported only when used, so a stdio
-server's cold start (`tools/list` latency, bench/fig_coldstart.py) pays for neither.
+server's cold start (`tools/list` latency, bench/fig_coldstart.py) pays for neither. Start-up problems the
+user can fix (a taken port, an unusable data dir) are raised as `ConfigError`s saying what to pass instead.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import socket
 from contextlib import ExitStack
 
 from pydantic import SecretStr
 
 from gemini_mcp.cli.launch import uses_emulator
+from gemini_mcp.cli.startup import TTY_HINT, startup_line, stdin_is_terminal
 from gemini_mcp.config import Settings
 from gemini_mcp.core.paths import protect
+from gemini_mcp.errors import ConfigError
 from gemini_mcp.server.app import build_server
 
 logger = logging.getLogger("gemini_mcp")
 
 EMULATOR_KEY = "emulator-key"
+INSPECTOR_CLI = "npx -y @modelcontextprotocol/inspector --cli {url} --transport http --method tools/list"
 
 
-def start_emulator(settings: Settings, stack: ExitStack) -> Settings:
+def usable_data_dir(settings: Settings) -> None:
+    """Create the data dir now, so an unusable one is one clear line instead of a traceback later."""
+    path = settings.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "not writable")
+    except OSError as err:
+        raise ConfigError(
+            f"data dir {path} cannot be used ({err.strerror or err}): pass --data-dir DIR (or set "
+            "GEMINI_MCP_DATA_DIR) to a directory you can write"
+        ) from None
+
+
+def start_emulator(settings: Settings, stack: ExitStack) -> tuple[Settings, str]:
     """Start the embedded emulator; the server then keeps its data beside the emulator's state."""
     from gemini_mcp.emulator import EmulatorConfig, EmulatorThread
 
@@ -32,43 +52,61 @@ def start_emulator(settings: Settings, stack: ExitStack) -> Settings:
     # Loopback only, Host/Origin-guarded, and no control API (/_emulator/*): nothing here is for other clients.
     config = EmulatorConfig(state_path=data_dir / "emulator.sqlite3", host="127.0.0.1", control="off")
     emulator = stack.enter_context(EmulatorThread(config))
-    logger.info(
-        "Embedded Interactions emulator at %s (no Google account used; data in %s)", emulator.base_url, data_dir
-    )
-    return settings.model_copy(
-        update={"api_key": SecretStr(EMULATOR_KEY), "base_url": emulator.base_url, "data_dir": data_dir}
-    )
+    update = {"api_key": SecretStr(EMULATOR_KEY), "base_url": emulator.base_url, "data_dir": data_dir}
+    return settings.model_copy(update=update), emulator.base_url
 
 
-def serve_http(settings: Settings) -> None:
+def listen(settings: Settings) -> socket.socket:
+    """A listening socket on host:port (port 0: a free one); a ConfigError naming the fix when that fails."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, settings.port))
+        sock.listen(128)  # connections queue from now on, so the URL logged is usable at once
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {settings.port} is in use: pass --port N, or --port 0 for a free one") from None
+        raise ConfigError(
+            f"cannot listen on {settings.host} port {settings.port} ({err.strerror or err}): pass --host with an "
+            "address of this machine (127.0.0.1 for local clients) and a free --port"
+        ) from None
+    return sock
+
+
+def serve_http(settings: Settings, emulator_url: str | None) -> None:
     import anyio
     import uvicorn
 
     from gemini_mcp.server.http import build_http_app
 
-    app = build_http_app(settings, build_server(settings))
-    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.host, settings.port))
-    sock.listen(128)  # connections queue from now on, so the URL logged below is usable at once
+    sock = listen(settings)  # first: a taken port is the one line the user sees
+    try:
+        app = build_http_app(settings, build_server(settings))
+    except BaseException:
+        sock.close()
+        raise
     port = sock.getsockname()[1]
-    host = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
+    host = f"[{settings.host}]" if sock.family == socket.AF_INET6 else settings.host
     url = f"http://{host}:{port}/mcp"
-    logger.info("Serving MCP over Streamable HTTP at %s", url)
-    logger.info("Try it: npx @modelcontextprotocol/inspector --transport http --server-url %s", url)
+    logger.info("%s", startup_line(settings, transport=f"Streamable HTTP at {url}", emulator_url=emulator_url))
+    logger.info("Try it: %s", INSPECTOR_CLI.format(url=url))
     config = uvicorn.Config(app, log_level=settings.log_level.lower(), lifespan="on", log_config=None)
     anyio.run(lambda: uvicorn.Server(config).serve(sockets=[sock]))
 
 
 def run(settings: Settings) -> None:
     """Serve until the transport ends (stdin closes, or the HTTP server is stopped)."""
+    usable_data_dir(settings)
     with ExitStack() as stack:
+        emulator_url = None
         if uses_emulator(settings):
-            settings = start_emulator(settings, stack)
-        elif not settings.has_api_key:
-            logger.warning("No GEMINI_API_KEY set: tools are listed, but calls will explain how to set the key.")
+            settings, emulator_url = start_emulator(settings, stack)
         if settings.transport == "http":
-            serve_http(settings)
-        else:
-            build_server(settings).run("stdio")
+            serve_http(settings, emulator_url)
+            return
+        logger.info("%s", startup_line(settings, transport="stdio", emulator_url=emulator_url))
+        if stdin_is_terminal():
+            logger.warning("%s", TTY_HINT)
+        build_server(settings).run("stdio")

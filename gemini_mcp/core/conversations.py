@@ -15,7 +15,7 @@ from typing import Any
 
 from gemini_mcp import errors
 from gemini_mcp.config import Settings
-from gemini_mcp.core import asking, idempotency, paths, requests, shaping, worker
+from gemini_mcp.core import asking, idempotency, requests, shaping, worker
 from gemini_mcp.core import files as inputs
 from gemini_mcp.core.asking import translate_not_found
 from gemini_mcp.core.idempotency import Starts
@@ -23,6 +23,7 @@ from gemini_mcp.core.interactions import Interactions
 from gemini_mcp.core.models import Models
 from gemini_mcp.core.pending import Deadline, TurnRunner
 from gemini_mcp.core.results import AskResult
+from gemini_mcp.core.roots import FileRoots, server_roots
 from gemini_mcp.core.spend import Spend
 from gemini_mcp.core.turn import AgentOptions, Turn, TurnConfig
 from gemini_mcp.core.turnlocks import TurnLocks
@@ -62,12 +63,13 @@ class Conversations:
         self.interactions = interactions or Interactions(store, backend, Watcher(store, backend))
         self.runner = TurnRunner(store, backend, self.interactions.watcher)
 
-    async def load(self, owner: str, conversation_id: str) -> Conversation:
+    async def load(self, owner: str, conversation_id: str, advice: str = "") -> Conversation:
         conversation = await self.store.get_conversation(owner, conversation_id)
         if conversation is None:
             raise errors.NotFoundError(
                 f"Conversation {shaping.shown_id(conversation_id)} was not found (it was deleted, or never existed "
-                "for this user). Call without conversation_id to start a new one; list_conversations shows yours."
+                f"for this user). {advice or 'Call without conversation_id to start a new one'}; list_conversations "
+                "shows yours."
             )
         return conversation
 
@@ -115,7 +117,8 @@ class Conversations:
         config.model = model  # a retired id, also a remembered one, is remembered as its successor from now on
         sent, dropped = self.models.drop_settings(model, config)
         notes += dropped
-        roots, previous = paths.resolve_roots(self.settings.file_roots), conversation.last_interaction_id
+        roots = (turn.roots or server_roots(self.settings.file_roots)).for_files(turn.inputs.files)
+        previous = conversation.last_interaction_id
         catalog = self.models.now()
         request = await worker.off_loop(  # files are read and schemas checked in a worker thread, time-limited
             lambda: requests.build_request(
@@ -146,20 +149,21 @@ class Conversations:
         tools: TurnConfig | None = None,
         idempotency_key: str | None = None,
         options: AgentOptions | None = None,
+        roots: FileRoots | None = None,
     ) -> tuple[Conversation, InteractionRecord, list[str]]:
-        """`files` become content blocks; of `tools`, file_search_store_names and mcp_servers are used. A repeated
-        `idempotency_key`, or an identical run started < 60 s ago and still running, returns that run."""
+        """`files` (read under `roots`) become content blocks; of `tools`, file_search_store_names and mcp_servers
+        are used. A repeated `idempotency_key`, or an identical run started < 60 s ago and running, returns it."""
         agent_id, notes = self.models.resolve_agent(agent)
         chosen = options or AgentOptions()
         parts = {"q": query, "agent": agent_id, "conversation": conversation_id, "summary": thinking_summaries}
         digest = idempotency.fingerprint(**parts, files=files, tools=tools, options=chosen)
-        job = (owner, query, agent_id, conversation_id, thinking_summaries, files or [], tools or TurnConfig(), chosen)
+        job = (owner, query, agent_id, conversation_id, thinking_summaries, files or [], tools or TurnConfig())
         async with self._turns.hold(owner, conversation_id):
             earlier, started = await self.starts.run_once(
                 owner,
                 idempotency_key,
                 digest,
-                lambda: self._start_research(*job),
+                lambda: self._start_research(*job, chosen, roots),
                 id_of=lambda result: result[1].id,
                 still_running=lambda interaction_id: self.starts.is_running(owner, interaction_id),
             )
@@ -180,14 +184,15 @@ class Conversations:
         files: list[str],
         tools: TurnConfig,
         options: AgentOptions,
+        roots: FileRoots | None,
     ) -> tuple[Conversation, InteractionRecord]:
         if self.spend is not None:
             await self.spend.check_research(owner, agent_id, options.service_tier)
+        readable = (roots or server_roots(self.settings.file_roots)).for_files(files)
         conversation = await self.open(owner, conversation_id, query)
         await asking.after_pending(self, conversation, Deadline(self.settings.max_wait_seconds))
-        roots = paths.resolve_roots(self.settings.file_roots)
         blocks, _ = await worker.off_loop(
-            lambda: inputs.content_blocks(files, roots), what="reading the files for this call", needed=bool(files)
+            lambda: inputs.content_blocks(files, readable), what="reading the files for this call", needed=bool(files)
         )
         request = CreateRequest(
             input=inputs.user_input(query, blocks),
@@ -255,7 +260,7 @@ class Conversations:
         return record
 
     async def delete(self, owner: str, conversation_id: str, *, delete_remote: bool) -> tuple[list[str], list[str]]:
-        await self.load(owner, conversation_id)
+        await self.load(owner, conversation_id, "Nothing was deleted")
         deleted: list[str] = []
         failures: list[str] = []
         if delete_remote:

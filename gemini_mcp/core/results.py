@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from gemini_mcp.core.parts import GeneratedAudio, GeneratedImage, ToolActivity
 from gemini_mcp.core.tokens import Usage as Usage  # re-exported: results carry it
+from gemini_mcp.core.turn import JSON_TYPES
 
 
 def iso(timestamp: float) -> str:
@@ -51,7 +52,10 @@ class AskResult(BaseModel):
     usage: Usage | None = None
     notes: list[str] = Field(default_factory=list[str], description="Things the caller should know.")
     json_: Any = Field(
-        default=None, alias="json", description="The answer parsed as JSON (only when response_schema was given)."
+        default=None,
+        alias="json",
+        description="The answer parsed as JSON (only when response_schema was given).",
+        json_schema_extra={"anyOf": [{"type": t} for t in JSON_TYPES]},
     )
     tool_activity: list[ToolActivity] = Field(
         default_factory=list[ToolActivity], description="What Gemini's tools did: searches, code run, URLs read."

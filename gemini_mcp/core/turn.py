@@ -12,8 +12,12 @@ from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gemini_mcp.core.roots import FileRoots
+
 BuiltinTool = Literal["google_search", "code_execution", "url_context"]
 BUILTIN_TOOLS: tuple[str, ...] = ("google_search", "code_execution", "url_context")
+#: "Any JSON value", spelled as single-type anyOf branches so strict schema checkers see a validation keyword.
+JSON_TYPES = ("object", "array", "string", "number", "integer", "boolean", "null")
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$"
 SearchType = Literal["web_search", "image_search", "enterprise_web_search"]
 AspectRatio = Literal[
@@ -63,7 +67,10 @@ class FunctionResult(BaseModel):
 
     call_id: str = Field(min_length=1, description="The id of the function call (function_calls[].id).")
     name: str = Field(min_length=1, description="The function's name.")
-    result: Any = Field(description="What the function returned: a string or any JSON value.")
+    result: Any = Field(
+        description="What the function returned: a string or any JSON value.",
+        json_schema_extra={"anyOf": [{"type": t} for t in JSON_TYPES]},
+    )
     is_error: bool = Field(default=False, description="True if the function failed (result says why).")
 
 
@@ -198,3 +205,4 @@ class Turn:
     idempotency_key: str | None = None
     background: bool = False  # start it as a background interaction and return the handle at once
     previous_interaction_id: str | None = None  # start a new conversation chained on this interaction
+    roots: FileRoots | None = None  # where local `files` may be read (the client's); None: the server's own

@@ -16,14 +16,22 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from .config import EmulatorConfig, parse_latency
 from .server import running_emulator
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Errors as one line naming the fix, exit code 2 (as every gemini-mcp command)."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(2)
+
+
 def parse_args(argv: list[str] | None) -> EmulatorConfig:
-    parser = argparse.ArgumentParser(prog="gemini-mcp emulator", description="Run the Gemini Interactions emulator.")
+    parser = _OneLineParser(prog="gemini-mcp emulator", description="Run the Gemini Interactions emulator.")
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: a free port)")
     parser.add_argument("--research-seconds", type=float, default=20.0, help="duration of a Deep Research job")
@@ -47,7 +55,9 @@ def parse_args(argv: list[str] | None) -> EmulatorConfig:
         default="secret",
         help="the /_emulator/* control API: behind a random secret printed once (default), open, or off",
     )
+    parser.add_argument("--log-level", type=str.upper, default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = parser.parse_args(argv)
+    logging.getLogger().setLevel(args.log_level)
     if args.port < 0 or args.port > 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
     if args.research_seconds < 0:
@@ -97,8 +107,15 @@ async def serve(config: EmulatorConfig) -> None:
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     config = parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(config))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(config))
+    except OSError as err:  # the port is taken, or the host is not an address of this machine
+        sys.stderr.write(
+            f"gemini-mcp emulator: cannot listen on {config.host} port {config.port} ({err.strerror or err}): "
+            "pass --port 0 for a free port, or another --host\n"
+        )
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ class GenAIBackend:
         if self._interactions_api is None:
             if not self._settings.has_api_key:
                 raise errors.MissingApiKeyError()
+            if reason := self._settings.key_placeholder:
+                raise errors.PlaceholderKeyError(reason)
             async with self._lock:
                 if self._interactions_api is None:
                     # Importing google.genai and its lazily loaded interactions client takes seconds on a busy
@@ -53,7 +55,7 @@ class GenAIBackend:
 
     async def warm_up(self) -> None:
         """Import and build the SDK client ahead of the first call (no-op without a key)."""
-        if self._settings.has_api_key:
+        if self._settings.has_api_key and not self._settings.key_placeholder:
             await self._interactions()
 
     async def create(self, request: CreateRequest) -> InteractionData:

@@ -18,7 +18,6 @@ Request path through the app (outermost first):
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
@@ -39,6 +38,7 @@ from starlette.types import ASGIApp
 
 from gemini_mcp import __version__
 from gemini_mcp.core.paths import protect
+from gemini_mcp.core.roots import describe, is_loopback
 from gemini_mcp.errors import HttpConfigError
 from gemini_mcp.server.auth import TOKENS_ENV, TOKENS_FILE_ENV, StaticTokenVerifier, load_tokens
 from gemini_mcp.server.hostcheck import HostGuard, HostPolicy
@@ -90,16 +90,6 @@ class HttpSettings(Protocol):
     def http_sessions_per_principal(self) -> int: ...
     @property
     def http_session_idle_seconds(self) -> float: ...
-
-
-def is_loopback(host: str) -> bool:
-    name = host.strip().strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def _verifier(settings: HttpSettings) -> StaticTokenVerifier | None:
@@ -158,9 +148,9 @@ def _protect_secrets(settings: HttpSettings) -> None:
     if settings.http_tokens_file is not None:
         protect(settings.http_tokens_file)
     if settings.http_tokens is not None or settings.http_tokens_file is not None:
-        roots = ", ".join(str(r) for r in settings.file_roots)
+        roots = describe(settings.file_roots, client_roots_apply=is_loopback(settings.host))
         logger.warning(
-            "Every principal may send files under %s to Gemini with `files`; set GEMINI_MCP_FILE_ROOTS to a "
+            "Every principal may send local files to Gemini with `files` (%s); set GEMINI_MCP_FILE_ROOTS to a "
             "directory meant for sharing",
             roots,
         )

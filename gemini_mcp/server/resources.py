@@ -37,7 +37,9 @@ async def interaction_report(interaction_id: str, ctx: Ctx) -> str:
         raise ResourceNotFoundError(str(err)) from err
     if record.status in RUNNING_STATUSES:
         return f"# {shaping.shorten(record.prompt)}\n\n_Still running (status {record.status}); no report yet._\n"
-    lines = [f"# {shaping.shorten(record.prompt)}", "", record.output_text or f"_No output (status {record.status})._"]
+    output = record.output_text or f"_No output (status {record.status})._"
+    has_title = output.lstrip().startswith("# ")  # Deep Research reports open with their own H1: keep just that one
+    lines = [output] if has_title else [f"# {shaping.shorten(record.prompt)}", "", output]
     sources = shaping.citations(record.steps)
     if sources:
         lines += ["", "## Sources", ""] + [f"- [{c.title or c.url}]({c.url})" for c in sources]

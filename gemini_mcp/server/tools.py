@@ -7,7 +7,6 @@ each tool with `failures.reported`, which turns them into MCP tool errors.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from mcp.server import MCPServer
@@ -27,6 +26,8 @@ from gemini_mcp.core.results import (
     iso,
 )
 from gemini_mcp.core.turn import AgentOptions, Turn, TurnConfig, TurnInputs
+from gemini_mcp.server import progress
+from gemini_mcp.server.argument_errors import rewrite_argument_errors
 from gemini_mcp.server.arguments import (
     Background,
     BuiltinTools,
@@ -67,6 +68,7 @@ from gemini_mcp.server.arguments import (
 from gemini_mcp.server.confirm import Confirmation, accepted, not_started
 from gemini_mcp.server.content import answer_result, plain, tool_result
 from gemini_mcp.server.failures import reported
+from gemini_mcp.server.roots import roots_for
 from gemini_mcp.server.state import AppState, Ctx, owner, state
 
 #: ask_gemini's per-turn arguments (never remembered): the fields of `TurnInputs`.
@@ -76,23 +78,6 @@ _SETTINGS = frozenset(TurnConfig.model_fields) - {"store"}
 GEMINI_CALL = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 READ_OPEN = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 READ_LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-
-
-def _wants_progress(ctx: Ctx) -> bool:
-    """Did the caller ask for progress? Its request carries a progress token (in the public request meta)."""
-    meta = ctx.request_context.meta
-    return meta is not None and meta.get("progress_token") is not None
-
-
-def _progress_sink(ctx: Ctx) -> Callable[[float, str], Awaitable[None]] | None:
-    """A progress reporter when the caller sent a progress token (then answers are streamed), else None."""
-    if not _wants_progress(ctx):
-        return None
-
-    async def report(value: float, message: str) -> None:
-        await ctx.report_progress(value, total=None, message=message)
-
-    return report
 
 
 async def ask_gemini(
@@ -135,6 +120,9 @@ async def ask_gemini(
     Speech models answer with audio (voice), image models with images (image_config); see gemini://models.
     A turn still running after the server's wait limit (or started with background=true) returns status
     in_progress and its interaction_id: get_interaction then returns the answer.
+
+    With a progress token the answer streams: each progress message is the next piece of text (thoughts
+    start with "Thinking:"), and progress counts the characters received so far.
     """
     arguments = dict(locals())  # the arguments, by name: settings go to TurnConfig, per-turn inputs to TurnInputs
     given = {name: plain(value) for name, value in arguments.items() if value is not None and name != "ctx"}
@@ -142,9 +130,9 @@ async def ask_gemini(
         given["voice"] = check_voice(voice)
     config = TurnConfig.model_validate({k: v for k, v in given.items() if k in _SETTINGS})
     extras = TurnInputs(**{k: v for k, v in given.items() if k in _TURN_INPUTS})
-    turn = Turn(prompt, conversation_id, config, extras, idempotency_key)
+    turn = Turn(prompt, conversation_id, config, extras, idempotency_key, roots=await roots_for(ctx, files))
     turn.background, turn.previous_interaction_id = background, previous_interaction_id
-    answer = await state(ctx).conversations.ask(owner(), turn, on_progress=_progress_sink(ctx))
+    answer = await state(ctx).conversations.ask(owner(), turn, on_progress=progress.streamed_answer(ctx))
     return answer_result(answer)
 
 
@@ -189,6 +177,7 @@ async def start_deep_research(
         files=files,
         tools=tools,
         idempotency_key=idempotency_key,
+        roots=await roots_for(ctx, files),
         options=AgentOptions(service_tier, visualization, collaborative_planning, enable_bigquery_tool),
     )
     app.watcher.follow(record)
@@ -218,12 +207,9 @@ async def get_interaction(
     Long output comes in pages: call again with offset=next_offset, or read the report_uri resource.
     A finished ask_gemini turn gives ask_gemini's fields; an id made elsewhere is fetched from Gemini (imported).
     """
-
-    async def progress(value: float, message: str) -> None:
-        await ctx.report_progress(value, total=None, message=message)
-
+    waiting = progress.waited(ctx, wait_seconds)
     result = await state(ctx).interactions.get(
-        owner(), interaction_id, wait_seconds=wait_seconds, offset=offset, max_chars=max_chars, progress=progress
+        owner(), interaction_id, wait_seconds=wait_seconds, offset=offset, max_chars=max_chars, progress=waiting
     )
     out = tool_result(result)
     if result.answer is not None:  # a finished turn's images and audio, as ask_gemini gives them
@@ -278,7 +264,19 @@ async def delete_conversation(
     return tool_result(result)
 
 
+TOOLS = (
+    ask_gemini,
+    start_deep_research,
+    get_interaction,
+    cancel_interaction,
+    list_interactions,
+    list_conversations,
+    delete_conversation,
+)
+
+
 def register(server: MCPServer[AppState]) -> None:
+    server.middleware.append(rewrite_argument_errors(TOOLS))
     server.add_tool(reported(ask_gemini), title="Ask Gemini", annotations=GEMINI_CALL)
     server.add_tool(reported(start_deep_research), title="Start Deep Research", annotations=GEMINI_CALL)
     server.add_tool(reported(get_interaction), title="Get interaction", annotations=READ_OPEN)

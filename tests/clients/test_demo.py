@@ -39,7 +39,7 @@ def step(found: dict[str, list[str]], prefix: str) -> list[str]:
     return found[title]
 
 
-def assert_full_tour(out: str, budget: float | None = 10.0) -> None:
+def assert_full_tour(out: str, budget: float | None = 10.0, backend: str = "the emulator") -> None:
     found = steps(out)
     (tools_line,) = step(found, "tools/list -> 7 tools")
     tools = tools_line.split(", ")
@@ -79,12 +79,12 @@ def assert_full_tour(out: str, budget: float | None = 10.0) -> None:
     run_id = research.split()[0].removeprefix("interaction_id=")
     report = step(found, f"resources/read gemini://interactions/{run_id}/report (first 8 of ")
     assert len(report) == 8 and all(line.startswith("| ") for line in report)
-    assert report[0] == "| # Why is the sky blue?"
+    assert report[0] == "| # Research report: Why is the sky blue"  # the report's own H1, the only one
 
     assert step(found, "start_deep_research again, then cancel_interaction")[0].endswith("-> cancelled")
     assert len(step(found, "list_interactions -> 4")) == 4
     assert len(step(found, "list_conversations -> 3")) == 3
-    assert step(found, "delete_conversation(delete_remote=true) x3: 4 interaction(s) deleted on Gemini too") == [
+    assert step(found, f"delete_conversation(delete_remote=true) x3: 4 interaction(s) deleted on {backend} too") == [
         "list_conversations -> 0"
     ]
     assert re.search(r"^OK: the tour drove every tool in \d+\.\d s\.$", out, re.MULTILINE), out
@@ -109,7 +109,7 @@ def test_demo_live_runs_the_same_tour_against_the_configured_gemini_with_the_key
     assert done.returncode == 0, done.stdout + done.stderr
     assert "REAL Gemini (--live)" in done.stdout
     assert "--emulator off" in done.stdout
-    assert_full_tour(done.stdout, budget=None)  # --live sets no budget of its own
+    assert_full_tour(done.stdout, budget=None, backend="Gemini")  # --live sets no budget of its own
     assert len(creates) == 4  # two chat turns, two research runs: all went to the configured endpoint
     assert all(r.headers.get("x-goog-api-key") == SECRET_KEY for r in creates)
     assert SECRET_KEY not in done.stdout + done.stderr

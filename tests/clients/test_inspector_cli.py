@@ -54,6 +54,19 @@ def test_inspector_lists_tools_and_chains_a_conversation_over_stdio(node_tools: 
     assert "Phil" in second["structuredContent"]["text"]
 
 
+def test_inspector_strict_lists_the_tools_without_a_schema_warning(node_tools: NodeTools, tmp_path: Path) -> None:
+    env = server_env(tmp_path / "unused")
+    done = node_tools.run(
+        *INSPECTOR,
+        ["--cli", "--strict", *stdio_target(tmp_path / "data"), "--method", "tools/list"],
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {tool["name"] for tool in json.loads(done.stdout)["tools"]} == TOOLS
+    assert "Warning" not in done.stderr and "warning" not in done.stderr.lower(), done.stderr
+
+
 def test_inspector_sees_prompts_and_resources_over_stdio(node_tools: NodeTools, tmp_path: Path) -> None:
     env = server_env(tmp_path / "unused")
     target = stdio_target(tmp_path / "data")

@@ -172,5 +172,6 @@ async def test_argument_validation_names_the_field(
     async with open_client(settings) as client:
         message = error_text(await client.call_tool(tool, arguments))
         still_serving = data(await client.call_tool("list_conversations", {}))
-    assert message.startswith(f"Error executing tool {tool}: 1 validation error for {tool}Arguments\n{field}\n")
+    assert message.startswith(f"Invalid arguments for {tool}:\n{field}: "), message
+    assert len(message.splitlines()) == 2 and "pydantic" not in message
     assert still_serving == {"conversations": []}

@@ -22,8 +22,11 @@ async def test_research_is_followed_to_completion_with_progress_and_its_report_p
 ) -> None:
     updates: list[tuple[float, str | None]] = []
 
+    totals: set[float | None] = set()
+
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         updates.append((progress, message))
+        totals.add(total)
 
     async with open_client(settings, mode) as client:
         started = data(await client.call_tool("start_deep_research", {"query": "History of the bicycle"}))
@@ -58,12 +61,15 @@ async def test_research_is_followed_to_completion_with_progress_and_its_report_p
     assert result["text"] == full
     assert updates, "no progress notification arrived"
     assert [v for v, _ in updates] == sorted({v for v, _ in updates})
+    assert totals == {30} and all(v <= 30 for v, _ in updates)  # progress counts seconds waited, of wait_seconds
+    assert all(" s waited: " in (m or "") for _, m in updates), updates
     body = creates(emulator)[0]
     assert body["background"] is True
     assert body["agent_config"] == {"type": "deep-research", "thinking_summaries": "auto"}
     content = report.contents[0]
     assert isinstance(content, TextResourceContents)
     assert full in content.text
+    assert len([line for line in content.text.splitlines() if line.startswith("# ")]) == 1, content.text[:300]
     assert [i["interaction_id"] for i in listed["interactions"]] == [iid]
 
 
@@ -85,7 +91,8 @@ async def test_thought_summaries_are_recorded_and_sent_as_progress_messages(tmp_
     assert result["status"] == "completed"
     assert len(result["progress"]) == 3
     assert all("Tides" in p or "Step" in p for p in result["progress"])
-    assert set(result["progress"][1:]) <= set(messages), messages
+    for summary in result["progress"][1:]:  # each message: "<seconds> of 30 s waited: <thought summary>"
+        assert any(m == f"{m.split(' of 30 s waited: ')[0]} of 30 s waited: {summary}" for m in messages if m), messages
 
 
 async def test_cancel_stops_a_running_research(tmp_path: Path) -> None:

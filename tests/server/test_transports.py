@@ -85,9 +85,8 @@ async def test_http_cli_logs_its_url_and_the_inspector_command(tmp_path: Path, e
             log = list(server.log)
     assert server.url.startswith("http://127.0.0.1:") and server.url.endswith("/mcp")
     assert len(tools.tools) == 7
-    assert any(
-        f"npx @modelcontextprotocol/inspector --transport http --server-url {server.url}" in line for line in log
-    )
+    inspector = f"npx -y @modelcontextprotocol/inspector --cli {server.url} --transport http --method tools/list"
+    assert any(line.endswith(f"Try it: {inspector}") for line in log)
     assert not any("test-key" in line for line in log)
 
 
@@ -102,9 +101,9 @@ def test_invalid_configuration_exits_with_a_message_naming_the_variable(tmp_path
         timeout=60,
         check=False,
     )
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.strip() == (
         "gemini-mcp: invalid configuration: port (GEMINI_MCP_PORT): "
-        "Input should be a valid integer, unable to parse string as an integer"
+        "Input should be a valid integer, unable to parse string as an integer; fix --port or GEMINI_MCP_PORT"
     )
