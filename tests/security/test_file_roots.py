@@ -31,7 +31,7 @@ class Roots:
     def __init__(self, *paths: Path) -> None:
         self.uris = [path.as_uri() for path in paths]
 
-    async def __call__(self, _context: Any) -> ListRootsResult:
+    async def __call__(self, context: Any) -> ListRootsResult:
         return ListRootsResult(roots=[Root(uri=uri) for uri in self.uris])  # type: ignore[arg-type]
 
 
