@@ -40,14 +40,18 @@ def _show(value: Any) -> str:
     return text if len(text) <= _SHORT else text[: _SHORT - 3] + "..."
 
 
+def _is_tag(part: int | str) -> bool:
+    """pydantic's name for a union branch (`literal[...]`, `GoogleSearchTool`, `str`), not a field or index."""
+    if isinstance(part, int):
+        return False
+    return any(mark in part for mark in "[(-") or part[:1].isupper() or part in ("str", "int", "float", "bool")
+
+
 def _where(loc: Sequence[int | str]) -> str:
-    """`files[2]`, `function_declarations[0].name`; pydantic's union branch tags are left out."""
+    """`files[2]`, `function_declarations[0].name`."""
     out = ""
     for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif not any(mark in part for mark in "[(-") and part not in ("str", "int", "float", "bool", "list", "dict"):
-            out += f".{part}" if out else part
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out or "arguments"
 
 
@@ -59,7 +63,10 @@ def _subschema(schema: dict[str, Any], loc: Sequence[int | str]) -> dict[str, An
         node = _plain(node, defs)
         if isinstance(part, int):
             node = node.get("items", {})
-        elif part in node.get("properties", {}):
+            continue
+        branches = [_plain(o, defs) for o in node.get("anyOf", [])]
+        node = next((b for b in branches if part in b.get("properties", {})), node)
+        if part in node.get("properties", {}):
             node = node["properties"][part]
     return _plain(node, defs)
 
@@ -83,8 +90,39 @@ def _bounds(node: dict[str, Any], ctx: dict[str, Any]) -> str:
     return f"at least {low}" if low is not None else f"at most {high}"
 
 
-def _problem(error: Any, schema: dict[str, Any]) -> str:
-    loc: tuple[int | str, ...] = error["loc"]
+def _union_problem(loc: tuple[int | str, ...], value: Any, schema: dict[str, Any]) -> str:
+    """A value that matches no branch of a union: the branches' allowed values, and the objects it could be."""
+    defs: dict[str, Any] = schema.get("$defs", {})
+    branches = [_plain(o, defs) for o in _subschema(schema, loc).get("anyOf", [])]
+    values = [str(v) for b in branches for v in b.get("enum", [])]
+    objects = [str(b.get("title", "an object")) for b in branches if b.get("type") == "object"]
+    kinds = [str(b.get("type")) for b in branches if "enum" not in b and b.get("type") not in (None, "object")]
+    allowed = ([f"one of {', '.join(values)}"] if values else []) + kinds + [f"an object ({o})" for o in objects]
+    return f"{_where(loc)}: {_show(value)} is not allowed; allowed: {' or '.join(allowed) or 'see the schema'}"
+
+
+def _problems(errors: Sequence[Any], schema: dict[str, Any]) -> list[str]:
+    """One line per wrong value; a value failing every branch of a union is one line, not one per branch."""
+    lines: list[str] = []
+    unions: dict[tuple[int | str, ...], list[Any]] = {}
+    for error in errors:
+        loc: tuple[int | str, ...] = tuple(error["loc"])
+        tag = next((i for i, part in enumerate(loc) if _is_tag(part)), None)
+        if tag is None:
+            lines.append(_problem(error, loc, schema))
+        else:
+            unions.setdefault(loc[:tag], []).append(error)
+    for at, branch_errors in unions.items():
+        clean = [(e, tuple(p for p in e["loc"] if not _is_tag(p))) for e in branch_errors]
+        deeper = [(e, loc) for e, loc in clean if len(loc) > len(at)]  # the value had a branch's shape
+        if deeper:
+            lines += [_problem(e, loc, schema) for e, loc in deeper]
+        else:
+            lines.append(_union_problem(at, branch_errors[0].get("input"), schema))
+    return list(dict.fromkeys(lines))
+
+
+def _problem(error: Any, loc: tuple[int | str, ...], schema: dict[str, Any]) -> str:
     where, kind, ctx = _where(loc), str(error["type"]), dict(error.get("ctx") or {})
     node = _subschema(schema, loc)
     value = error.get("input")
@@ -122,7 +160,7 @@ def explain(model: type[BaseModel], arguments: dict[str, Any]) -> str | None:
         model.model_validate(parsed)
     except ValidationError as err:
         schema = model.model_json_schema()
-        return "\n".join(_problem(e, schema) for e in err.errors(include_url=False))
+        return "\n".join(_problems(err.errors(include_url=False), schema))
     return None
 
 

@@ -45,7 +45,7 @@ def invalid_values(schema: dict[str, Any], defs: dict[str, Any]) -> list[Any]:
         if items.get("type") == "object" and items.get("required"):
             values.append([{}])  # an item missing its required fields
         elif items:
-            values.append([invalid_values(items, defs)[0]])
+            values.append([(invalid_values(items, defs) or [12345])[0]])
     elif kind == "object":
         values.append(["not", "an", "object"])
     elif kind in ("integer", "number"):
@@ -54,6 +54,8 @@ def invalid_values(schema: dict[str, Any], defs: dict[str, Any]) -> list[Any]:
         values.append("perhaps")
     elif kind == "string":
         values.append(["not a string"])
+    elif "anyOf" in node and not values:  # a union of several shapes: a number is none of ours
+        values.append(12345)
     return values
 
 
@@ -109,7 +111,8 @@ async def test_the_messages_say_what_is_allowed(tmp_path: Path, emulator: Emulat
     assert several.splitlines()[1:] == [
         "prompt: must not be empty",
         "temperature: 3 is out of range; allowed: 0.0 to 2.0",
-        "tools[0]: 'x' is not one of google_search, code_execution, url_context",
+        "tools[0]: 'x' is not allowed; allowed: one of google_search, code_execution, url_context or an object "
+        "(GoogleSearchTool)",
     ]
     assert "was not found" in deleted and "Call without conversation_id" not in deleted
     assert "Nothing was deleted" in deleted
