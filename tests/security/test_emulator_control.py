@@ -45,7 +45,7 @@ async def test_the_control_api_refuses_a_foreign_host_or_origin() -> None:
 def test_the_embedded_emulator_has_no_control_api(tmp_path: Path) -> None:
     settings = Settings.model_validate({"data_dir": tmp_path, "emulator": "on"})
     with ExitStack() as stack:
-        served = start_emulator(settings, stack)
+        served, _ = start_emulator(settings, stack)
         assert served.base_url is not None and served.base_url.startswith("http://127.0.0.1:")
         with httpx2.Client(base_url=served.base_url, timeout=10) as http:
             assert http.get("/_emulator/requests").status_code == 404
