@@ -9,11 +9,10 @@ import anyio
 
 from gemini_mcp import errors
 from gemini_mcp.core import recorded, shaping
+from gemini_mcp.core.listings import InteractionList, InteractionSummary
 from gemini_mcp.core.results import (
     CancelResult,
-    InteractionList,
     InteractionResult,
-    InteractionSummary,
     Usage,
     iso,
 )

@@ -13,14 +13,12 @@ from mcp.server import MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
+from gemini_mcp.core.listings import ConversationList, ConversationSummary, InteractionList
 from gemini_mcp.core.media import check_voice
 from gemini_mcp.core.results import (
     AskResult,
     CancelResult,
-    ConversationList,
-    ConversationSummary,
     DeleteResult,
-    InteractionList,
     InteractionResult,
     ResearchStarted,
     iso,
