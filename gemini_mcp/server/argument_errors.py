@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast, get_type_hints
 
 from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, ServerRequestContext
+from mcp.server.mcpserver.resolve import Resolve
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError, create_model
 
@@ -27,11 +28,16 @@ def argument_model(tool: Callable[..., Any]) -> type[BaseModel]:
     hints = get_type_hints(tool, include_extras=True)
     fields: dict[str, Any] = {}
     for name, param in inspect.signature(tool).parameters.items():
-        if hints.get(name) is Ctx:
+        if hints.get(name) is Ctx or _resolved(hints.get(name)):
             continue
         default = ... if param.default is inspect.Parameter.empty else param.default
         fields[name] = (hints[name], default)
     return create_model(tool.__name__, **fields)
+
+
+def _resolved(hint: Any) -> bool:
+    """A parameter the SDK fills itself (`Annotated[..., Resolve(...)]`), not one the caller sends."""
+    return any(isinstance(mark, Resolve) for mark in getattr(hint, "__metadata__", ()))
 
 
 def _show(value: Any) -> str:
