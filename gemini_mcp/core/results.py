@@ -16,6 +16,9 @@ from gemini_mcp.core.parts import GeneratedAudio, GeneratedImage, ToolActivity
 from gemini_mcp.core.tokens import Usage as Usage  # re-exported: results carry it
 from gemini_mcp.core.turn import JSON_TYPES
 
+#: The schema of a field that holds any JSON value (a validation keyword, so strict validators accept it).
+ANY_JSON: dict[str, Any] = {"anyOf": [{"type": t} for t in JSON_TYPES]}
+
 
 def iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -55,7 +58,7 @@ class AskResult(BaseModel):
         default=None,
         alias="json",
         description="The answer parsed as JSON (only when response_schema was given).",
-        json_schema_extra={"anyOf": [{"type": t} for t in JSON_TYPES]},
+        json_schema_extra=ANY_JSON,
     )
     tool_activity: list[ToolActivity] = Field(
         default_factory=list[ToolActivity], description="What Gemini's tools did: searches, code run, URLs read."
@@ -165,7 +168,12 @@ class InteractionResult(BaseModel):
     error: str | None = None
     report_uri: str | None = Field(default=None, description="Resource with the full output as Markdown.")
     # A finished ask_gemini turn: the rest of what ask_gemini would have returned.
-    json_: Any = Field(default=None, alias="json", description="The answer parsed as JSON (response_schema turns).")
+    json_: Any = Field(
+        default=None,
+        alias="json",
+        description="The answer parsed as JSON (response_schema turns).",
+        json_schema_extra=ANY_JSON,
+    )
     function_calls: list[FunctionCall] = Field(default_factory=list[FunctionCall])
     tool_activity: list[ToolActivity] = Field(default_factory=list[ToolActivity])
     thoughts: list[str] = Field(default_factory=list[str])

@@ -99,14 +99,14 @@ async def test_the_messages_say_what_is_allowed(tmp_path: Path, emulator: Emulat
     async with open_client(make_settings(tmp_path / "data", emulator.base_url)) as client:
         thinking = error_text(await client.call_tool("ask_gemini", {"prompt": "Hi", "thinking_level": "extreme"}))
         empty = error_text(await client.call_tool("ask_gemini", {"prompt": ""}))
-        wait = error_text(await client.call_tool("get_interaction", {"interaction_id": "x", "wait_seconds": 120}))
+        wait = error_text(await client.call_tool("get_interaction", {"interaction_id": "x", "wait_seconds": 5000}))
         status = error_text(await client.call_tool("list_interactions", {"status": "running"}))
         several = error_text(await client.call_tool("ask_gemini", {"prompt": "", "temperature": 3, "tools": ["x"]}))
         deleted = error_text(await client.call_tool("delete_conversation", {"conversation_id": "c_unknown"}))
         alive = await client.call_tool("list_conversations", {})
     assert "thinking_level: 'extreme' is not one of minimal, low, medium, high" in thinking
     assert "prompt: must not be empty" in empty
-    assert "wait_seconds: 120 is out of range; allowed: 0 to 60" in wait
+    assert "wait_seconds: 5000 is out of range; allowed: 0 to 3600" in wait
     assert "status: 'running' is not one of in_progress, queued, requires_action, completed" in status
     assert several.splitlines()[1:] == [
         "prompt: must not be empty",
