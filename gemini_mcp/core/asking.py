@@ -87,8 +87,8 @@ async def after_pending(chats: Conversations, conversation: Conversation, deadli
         return
     if await chats.runner.settle(record, deadline) is None:
         raise errors.ConversationBusyError(
-            f"The previous turn of this conversation (interaction {last}) is still running, and this turn must "
-            f'chain after it, so it was not sent. Call get_interaction(interaction_id="{last}", '
+            f"The previous turn of conversation_id={conversation.id} (interaction {last}) is still running; this turn "
+            f'must chain after it, so it was not sent. Call get_interaction(interaction_id="{last}", '
             f"wait_seconds={deadline.seconds:g}) until done is true, then send this turn again."
         )
 

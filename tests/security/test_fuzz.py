@@ -39,7 +39,17 @@ EXAMPLES = 125  # hypothesis examples per tool ...
 BATCH = 6  # ... of this many argument sets each: 7 tools x 750 = 5,250 hostile argument sets
 MIN_CALLS_PER_TOOL = EXAMPLES * BATCH
 CALL_BOUND = 30.0
-DOMAIN_PHRASES = ("was not found", "not available on gemini", "is not allowed", "no longer exists", "files:")
+#: Refusals that are about the state of the server, not one argument (each says what to do instead).
+DOMAIN_PHRASES = (
+    "was not found",
+    "not available on gemini",
+    "is not allowed",
+    "no longer exists",
+    "files:",
+    "is still running",  # the previous turn of the conversation is pending: chain after it
+    "deep research run(s) running",  # the running-research cap
+    "daily budget",  # the spend budget
+)
 
 TRAVERSAL = [
     "../../../../etc/passwd",
