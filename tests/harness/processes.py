@@ -116,11 +116,16 @@ async def http_server_process(
                     await finished.wait()  # its output ends when it exits
             task_group.cancel_scope.cancel()
     finally:
-        if process.returncode is None:
-            process.kill()
-        with anyio.CancelScope(shield=True):
-            await process.wait()
-            await process.aclose()
+        await reap(process)
+
+
+async def reap(process: Process) -> None:
+    """Kill a child that is still running, then wait for it and close its pipes (even while cancelled)."""
+    if process.returncode is None:
+        process.kill()
+    with anyio.CancelScope(shield=True):
+        await process.wait()
+        await process.aclose()
 
 
 @dataclass

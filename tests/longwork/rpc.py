@@ -23,6 +23,8 @@ import httpx
 from anyio.abc import Process, TaskGroup
 from anyio.streams.text import TextReceiveStream
 
+from tests.harness.processes import reap
+
 TASKS_VERSION = "2025-11-25"
 
 
@@ -115,11 +117,7 @@ async def stdio_rpc(data_dir: Path, env: dict[str, str], *args: str) -> AsyncGen
             yield rpc
             task_group.cancel_scope.cancel()
     finally:
-        if process.returncode is None:
-            process.kill()
-        with anyio.CancelScope(shield=True):
-            await process.wait()
-            await process.aclose()
+        await reap(process)
 
 
 @dataclass
