@@ -7,13 +7,18 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
-class InteractionSummary(BaseModel):
+class InteractionHead(BaseModel):
+    """What names an interaction in every result about one: id, conversation, kind, model or agent, status."""
+
     interaction_id: str
     conversation_id: str | None = None
     kind: Literal["model", "agent"]
     model: str | None = None
     agent: str | None = None
     status: str
+
+
+class InteractionSummary(InteractionHead):
     prompt: str = Field(description="The start of the prompt or query.")
     created: str
     updated: str

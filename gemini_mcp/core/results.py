@@ -8,10 +8,11 @@ Each model also renders the readable text block the model sees.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from gemini_mcp.core.listings import InteractionHead
 from gemini_mcp.core.parts import GeneratedAudio, GeneratedImage, ToolActivity
 from gemini_mcp.core.tokens import Usage as Usage  # re-exported: results carry it
 from gemini_mcp.core.turn import JSON_TYPES
@@ -147,15 +148,9 @@ class ResearchStarted(BaseModel):
         return "\n".join(lines)
 
 
-class InteractionResult(BaseModel):
+class InteractionResult(InteractionHead):
     """The state of one interaction, with a page of its output."""
 
-    interaction_id: str
-    conversation_id: str | None = None
-    kind: Literal["model", "agent"]
-    model: str | None = None
-    agent: str | None = None
-    status: str
     done: bool = Field(description="True once the interaction has stopped running.")
     elapsed_seconds: float
     progress: list[str] = Field(default_factory=list[str], description="Latest thought summaries, oldest first.")
