@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
+import anyio
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -91,3 +92,13 @@ async def remember_a_name(client: Client) -> tuple[dict[str, Any], dict[str, Any
 def creates(emulator: Emulator) -> list[dict[str, Any]]:
     """Bodies of every POST .../interactions (create) the emulator received, in order."""
     return [r.body for r in emulator.requests if r.method == "POST" and r.path.endswith("/interactions")]
+
+
+async def finish(client: Client, interaction_id: str, *, wait_seconds: float = 5, bound: float = 30) -> dict[str, Any]:
+    """get_interaction(wait_seconds) until the interaction is done (each call bounded, all of it within `bound`)."""
+    with anyio.fail_after(bound):
+        while True:
+            args = {"interaction_id": interaction_id, "wait_seconds": wait_seconds}
+            got = data(await client.call_tool("get_interaction", args))
+            if got["done"]:
+                return got

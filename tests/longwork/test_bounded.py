@@ -5,28 +5,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import anyio
 from mcp import Client
 from mcp.types import ImageContent
 
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator.server import Emulator
-from tests.harness.clients import creates, data, error_text, open_client
+from tests.harness.clients import creates, data, error_text, finish, open_client
 
 from .conftest import BOUND, SLOW, slow, warm
 
 ASK_FIELDS = ("text", "json", "function_calls", "citations", "tool_activity", "thoughts", "usage")
-
-
-async def finish(client: Client, interaction_id: str) -> dict[str, Any]:
-    """get_interaction(wait_seconds) until done; each call is itself bounded."""
-    with anyio.fail_after(30):
-        while True:
-            got = data(
-                await client.call_tool("get_interaction", {"interaction_id": interaction_id, "wait_seconds": 30})
-            )
-            if got["done"]:
-                return got
 
 
 async def test_a_slow_turn_returns_in_progress_within_the_bound_and_get_interaction_answers(
@@ -51,7 +39,7 @@ async def test_a_slow_turn_returns_in_progress_within_the_bound_and_get_interact
         capped = data(
             await client.call_tool("get_interaction", {"interaction_id": pending["interaction_id"], "wait_seconds": 60})
         )
-        later = await finish(client, pending["interaction_id"])
+        later = await finish_slow(client, pending["interaction_id"])
         slow(emulator, 0)
         direct = data(await client.call_tool("ask_gemini", args))  # the same turn, answered within the call
     assert took < BOUND + 1.5, f"ask_gemini took {took:.1f} s with a {BOUND} s bound"
@@ -70,7 +58,7 @@ async def test_get_interaction_returns_the_images_of_a_turn_that_outlived_its_ca
     async with open_client(settings) as client:
         pending = data(await client.call_tool("ask_gemini", {"prompt": "Draw a cat", "model": "gemini-3-pro-image"}))
         assert pending["status"] == "in_progress"
-        await finish(client, pending["interaction_id"])
+        await finish_slow(client, pending["interaction_id"])
         result = await client.call_tool(
             "get_interaction", {"interaction_id": pending["interaction_id"], "wait_seconds": 1}
         )
@@ -94,7 +82,7 @@ async def test_a_second_turn_sent_while_the_first_is_pending_chains_after_it(
             )
         )
         if second["status"] == "in_progress":  # a loaded machine: it was sent, but answered after the bound
-            second = await finish(client, second["interaction_id"])
+            second = await finish_slow(client, second["interaction_id"])
     bodies = creates(emulator)
     assert len(bodies) == 2 and bodies[1]["previous_interaction_id"] == first["interaction_id"]
     assert second["status"] == "completed" and second["text"].startswith("Your name is Phil.")
@@ -128,7 +116,7 @@ async def test_background_true_returns_at_once_and_completes_through_get_interac
             await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil.", "model": SLOW, "background": True})
         )
         took = time.monotonic() - started
-        done = await finish(client, handle["interaction_id"])
+        done = await finish_slow(client, handle["interaction_id"])
         follow = data(
             await client.call_tool(
                 "ask_gemini",
@@ -153,3 +141,7 @@ async def test_background_needs_store(settings: Settings, emulator: Emulator) ->
         refused = error_text(await client.call_tool("ask_gemini", {"prompt": "x", "background": True, "store": False}))
     assert "background=true needs store=true" in refused
     assert creates(emulator) == []
+
+
+async def finish_slow(client: Client, interaction_id: str) -> dict[str, Any]:
+    return await finish(client, interaction_id, wait_seconds=30)

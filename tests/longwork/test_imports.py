@@ -5,22 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio
-from mcp import Client
-
 from gemini_mcp.config import Settings
 from gemini_mcp.emulator.server import Emulator
-from tests.harness.clients import creates, data, error_text, open_client
+from tests.harness.clients import creates, data, error_text, finish, open_client
 
 AGENT = "deep-research-preview-04-2026"
-
-
-async def finish(client: Client, interaction_id: str) -> dict[str, Any]:
-    with anyio.fail_after(30):
-        while True:
-            got = data(await client.call_tool("get_interaction", {"interaction_id": interaction_id, "wait_seconds": 5}))
-            if got["done"]:
-                return got
 
 
 async def test_an_unknown_id_is_imported_and_a_new_conversation_chains_on_it(

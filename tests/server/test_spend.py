@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from mcp import Client
 
@@ -19,7 +18,7 @@ from gemini_mcp.config import Settings
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
 from gemini_mcp.server.app import build_server
-from tests.harness.clients import data, error_text
+from tests.harness.clients import data, error_text, finish
 from tests.harness.settings import make_settings
 
 DAY = 24 * 3600.0
@@ -48,14 +47,6 @@ def settings_for(tmp_path: Path, emulator: Emulator, **overrides: Any) -> Settin
 async def read_json(client: Client, uri: str) -> dict[str, Any]:
     result = await client.read_resource(uri)
     return json.loads(getattr(result.contents[0], "text", ""))
-
-
-async def finish(client: Client, interaction_id: str) -> dict[str, Any]:
-    with anyio.fail_after(30):
-        while True:
-            got = data(await client.call_tool("get_interaction", {"interaction_id": interaction_id, "wait_seconds": 5}))
-            if got["done"]:
-                return got
 
 
 async def test_a_tiny_budget_allows_one_call_then_refuses_before_anything_reaches_gemini(
