@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -101,10 +102,13 @@ def test_on_a_terminal_stdin_the_server_says_it_waits_for_a_client(tmp_path: Pat
 
 def test_http_start_up_line_and_the_one_inspector_line_the_readme_shows(tmp_path: Path) -> None:
     server = launch_http_server(tmp_path, env(GEMINI_MCP_DATA_DIR=str(tmp_path / "data")), "--emulator")
-    try:
-        log = list(server.log)
+    try:  # the URL is announced first; the Inspector line follows it on stderr a moment later
+        deadline = time.monotonic() + 30
+        while not any("Try it: " in entry for entry in server.log) and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         stop_http_server(server)
+    log = list(server.log)
     (line,) = [entry for entry in log if "Serving MCP over" in entry]
     assert f"Serving MCP over Streamable HTTP at {server.url}; backend: emulator at http://127.0.0.1:" in line
     (tried,) = [entry.split("Try it: ", 1)[1] for entry in log if "Try it: " in entry]
