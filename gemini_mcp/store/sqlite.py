@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -180,9 +181,23 @@ def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout)
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-    db.execute("PRAGMA journal_mode = WAL")
+    _wal(db, busy_timeout)
     db.execute("PRAGMA synchronous = NORMAL")
     return db
+
+
+def _wal(db: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switch to WAL. SQLite does not run the busy handler for this switch, so a process opening the same new
+    database at the same moment makes it fail with "locked" at once: retry it within the busy timeout."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _guarded(job: Callable[[sqlite3.Connection], T], db: sqlite3.Connection) -> T:
