@@ -31,6 +31,10 @@ class Sizes:
     store_small: int = 10
     store_large: int = 10_000
     store_calls: int = 40
+    replica_clients: int = 100
+    replica_calls: int = 3
+    scale_runs: int = 2000
+    scale_window: float = 30.0
 
     @staticmethod
     def quick() -> Sizes:
@@ -49,6 +53,10 @@ class Sizes:
             store_small=2,
             store_large=20,
             store_calls=2,
+            replica_clients=3,
+            replica_calls=1,
+            scale_runs=10,
+            scale_window=1.0,
         )
 
 

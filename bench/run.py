@@ -26,6 +26,8 @@ FIGURES: dict[str, str] = {
     "research_idle": "bench.fig_research",
     "store_scale": "bench.fig_store",
     "store_contention": "bench.fig_contention",
+    "replicas": "bench.fig_replicas",
+    "watcher_scale": "bench.fig_scale",
 }
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"

@@ -93,6 +93,19 @@ class Settings(BaseSettings):
         description="Where the SQLite store of conversations and interactions lives.",
         json_schema_extra={"readme_default": "platform user data dir (`~/.local/share/gemini-mcp` on Linux)"},
     )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="`postgresql://user:password@host/db`: keep conversations and interactions in PostgreSQL, shared "
+        "by every replica (see docs/replicas.md). Unset = SQLite in the data dir. The password is never shown.",
+        json_schema_extra={"readme_default": "unset (SQLite)"},
+    )
+    lease_ttl: float = Field(
+        default=30.0,
+        ge=2,
+        le=300,
+        description="Seconds a replica's claim on following a running interaction lasts without renewal; a "
+        "killed replica's runs are taken over after at most this long.",
+    )
     request_timeout: float = Field(default=120.0, gt=0, description="Seconds per Gemini HTTP request.")
     max_wait_seconds: float = Field(
         default=45.0,
@@ -108,6 +121,12 @@ class Settings(BaseSettings):
         description="Retries of transient Gemini errors (408, 5xx, network; 429 only when the delay is short).",
     )
     transport: Literal["stdio", "http"] = Field(default="stdio", description="`stdio` or `http` (Streamable HTTP).")
+    http_stateless: bool | None = Field(
+        default=None,
+        description="Stateless Streamable HTTP (no session id, so any replica serves any request behind a load "
+        "balancer without sticky sessions). Unset = on with `database_url`, off otherwise.",
+        json_schema_extra={"readme_default": "on with PostgreSQL"},
+    )
     host: str = Field(
         default="127.0.0.1", description="HTTP bind address; off loopback, tokens and hosts are required."
     )
@@ -171,7 +190,7 @@ class Settings(BaseSettings):
         json_schema_extra={"readme_default": "shipped table"},
     )
 
-    @field_validator("api_key", mode="before")
+    @field_validator("api_key", "database_url", mode="before")
     @classmethod
     def _empty_key_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -196,6 +215,15 @@ class Settings(BaseSettings):
     def key_placeholder(self) -> str:
         """Why the configured key looks like a placeholder ("" for a plausible key or none)."""
         return placeholder_reason(self.api_key.get_secret_value()) if self.api_key is not None else ""
+
+    @property
+    def database_url_text(self) -> str | None:
+        """The PostgreSQL URL, password included: for the store only, never for display (`store.urls.mask_url`)."""
+        return self.database_url.get_secret_value() if self.database_url is not None else None
+
+    @property
+    def stateless_http(self) -> bool:
+        return self.http_stateless if self.http_stateless is not None else self.database_url is not None
 
     @property
     def has_api_key(self) -> bool:

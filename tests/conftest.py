@@ -1,14 +1,15 @@
-"""Root fixtures: a running Interactions emulator and a google-genai client pointed at it."""
+"""Root fixtures: a running Interactions emulator, a google-genai client pointed at it, a PostgreSQL cluster."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
+from tests.harness.postgres import PostgresCluster
 
 
 @pytest.fixture
@@ -36,3 +37,19 @@ async def genai_client(emulator: Emulator) -> AsyncIterator[Any]:
     finally:
         await client.aio.aclose()
         client.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL cluster for the whole session (started on first use, stopped at the end)."""
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """The URL of a fresh, empty database on the session's cluster."""
+    return postgres_cluster.new_database()

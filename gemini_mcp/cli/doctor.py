@@ -33,7 +33,11 @@ from gemini_mcp import __version__
 from gemini_mcp.cli.launch import OneLineParser, server_params, text_of, uses_emulator, write_log_tail
 from gemini_mcp.config import Settings
 from gemini_mcp.core.roots import describe
+from gemini_mcp.errors import StoreError
 from gemini_mcp.server.roots import client_roots_apply
+from gemini_mcp.store.migrations import SCHEMA_VERSION
+from gemini_mcp.store.opening import describe_store, open_store
+from gemini_mcp.store.urls import mask_url
 
 PROBE_PROMPT = "Reply with the single word OK."
 PROBE_TIMEOUT = 90.0
@@ -69,6 +73,8 @@ def env_names(name: str, field: FieldInfo) -> list[str]:
 
 
 def _display(name: str, value: Any) -> str:
+    if name == "database_url" and isinstance(value, SecretStr):
+        return mask_url(value.get_secret_value())
     if name in SECRET_FIELDS or isinstance(value, SecretStr):
         return "set (hidden)" if value else "not set"
     if isinstance(value, list):
@@ -138,6 +144,18 @@ def _data_dir_state(path: Path) -> str:
     if parent is not None and os.access(parent, os.W_OK):
         return "will be created on first run"
     return "cannot be created (no write access)"
+
+
+async def check_store(settings: Settings) -> tuple[bool, str]:
+    """Open the selected store the way the server will (creating or migrating it): (ok, one line)."""
+    try:
+        with anyio.fail_after(30):
+            async with open_store(settings) as store:
+                version = await store.schema_version()
+    except (StoreError, TimeoutError) as exc:
+        return False, f"store: {describe_store(settings)}: NOT usable ({exc or 'no answer within 30 s'})"
+    state = "migrated" if version == SCHEMA_VERSION else f"at schema version {version}, expected {SCHEMA_VERSION}"
+    return version == SCHEMA_VERSION, f"store: {describe_store(settings)}: reachable, {state} (schema {version})"
 
 
 async def probe(server_args: Sequence[str], *, timeout: float, errlog: TextIO) -> ProbeResult:
@@ -214,6 +232,14 @@ def run_check(argv: Sequence[str], out: TextIO) -> int:
     data_dir = settings.data_dir / "emulator" if emulated else settings.data_dir
     write(f"\ndata dir: {data_dir} ({_data_dir_state(data_dir)})\n")
     write(f"files: {describe(settings.file_roots, client_roots_apply=client_roots_apply(settings))}\n")
+    if settings.database_url is not None:
+        store_ok, store_line = anyio.run(check_store, settings)
+        write(f"{store_line}\n")
+        if not store_ok:
+            write("FAIL: the PostgreSQL store is not usable: check GEMINI_MCP_DATABASE_URL and that the server runs.\n")
+            return 1
+    else:
+        write(f"store: {describe_store(settings.model_copy(update={'data_dir': data_dir}))}\n")
     if settings.has_api_key:
         key_from = _lookup(KEY_ENV_NAMES, os.environ) or _lookup(KEY_ENV_NAMES, dotenv) or "a flag"
         write(f"API key: set (from {key_from})\n")

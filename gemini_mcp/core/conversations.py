@@ -59,7 +59,7 @@ class Conversations:
         self.backend = backend
         self.models = models if models is not None else Models(settings, store, backend)
         self.starts = Starts(store)
-        self._turns = TurnLocks()  # one turn at a time per (owner, conversation)
+        self._turns = TurnLocks(store)  # one turn at a time per (owner, conversation), across replicas too
         self.interactions = interactions or Interactions(store, backend, Watcher(store, backend))
         self.runner = TurnRunner(store, backend, self.interactions.watcher)
 

@@ -95,7 +95,7 @@ class TurnRunner:
         async def started(interaction_id: str, cursor: str | None) -> None:
             run.record = await on_started(interaction_id, cursor)
             self.watcher.hold(interaction_id)
-            await leases.acquire(self.store, interaction_id, self.watcher.holder)
+            await leases.acquire(self.store, interaction_id, self.watcher.holder, self.watcher.lease_ttl)
             run.started.set()
 
         try:

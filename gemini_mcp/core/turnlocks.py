@@ -2,7 +2,9 @@
 
 Concurrent calls on one conversation chain instead of forking its history. The key includes the owner, so
 another principal naming the same id waits on a lock of its own: it learns nothing, not even by timing,
-about whether the conversation exists or is busy (the owner check that follows refuses it at once).
+about whether the conversation exists or is busy (the owner check that follows refuses it at once). Inside
+the process lock, the store's `conversation_turn_lock` holds the turn against other replicas (PostgreSQL: an
+advisory lock), so two turns sent to two replicas chain too.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from contextlib import asynccontextmanager
 
 import anyio
 
+from gemini_mcp.store.port import Store
+
 __all__ = ["TurnLocks"]
 
 
 class TurnLocks:
     """Locks created on demand and dropped when nobody holds or waits for them."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store) -> None:
+        self._store = store
         self._locks: dict[tuple[str, str], anyio.Lock] = {}
 
     def __len__(self) -> int:
@@ -33,7 +38,7 @@ class TurnLocks:
         key = (owner, conversation_id)
         lock = self._locks.setdefault(key, anyio.Lock())
         try:
-            async with lock:
+            async with lock, self._store.conversation_turn_lock(owner, conversation_id):
                 yield
         finally:
             if not lock.locked() and not lock.statistics().tasks_waiting:

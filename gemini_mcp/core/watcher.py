@@ -7,9 +7,13 @@ from the stored cursor, and when streaming fails it polls `get(id)` with exponen
 On start-up it resumes every interaction the store says is still running. Nothing spins: each
 loop iteration either consumed events or slept its backoff. A lease in the store (`leases.py`) makes
 one process the follower of each interaction when several share the database; the others watch the
-store and take over when the holder dies or stops renewing.
+store (`Store.wait_interaction_change`: LISTEN/NOTIFY on PostgreSQL) and take over when the holder dies,
+stops renewing (one `renew_leases` per third of the TTL covers all its leases) or shuts down (it releases);
+every replica also adopts, each lease round, running interactions whose lease expired (`claim_unfollowed`).
 
-Waiters (`get_interaction(wait_seconds>0)`) block on an `anyio.Event` that is set on every change.
+Waiters (`get_interaction(wait_seconds>0)`) block on an `anyio.Event` that is set on every change. With
+`poll_unwatched` (the default) a run is streamed only while someone waits on it; otherwise it is polled with
+a cheap `get` and backoff (`demand.py`), so thousands of running runs hold no streams.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from gemini_mcp import errors
+from gemini_mcp.core.demand import LINGER, POLL_FIRST, POLL_MAX, Demand, Pacer, next_poll, sleep_unless_wanted
 from gemini_mcp.core.spend import Spend
 from gemini_mcp.gemini.jsonwalk import as_dict, as_list
 from gemini_mcp.gemini.port import RUNNING_STATUSES as _RUNNING
@@ -34,24 +39,41 @@ logger = logging.getLogger(__name__)
 
 MIN_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
+ADOPT_BATCH = 100  # unfollowed interactions adopted per lease round
 OBSERVE_EVERY = 2.0  # seconds between store reads while another process holds an interaction's lease
 
 
 @dataclass
 class _Tracked:
     changed: anyio.Event = field(default_factory=anyio.Event)
-    renewed: float = float("-inf")  # when this process last took or renewed the interaction's lease
+    demand: Demand = field(default_factory=Demand)
+    holding: bool = False  # this process holds the lease (else another replica follows it)
 
 
 class Watcher:
     """Follows running interactions; owns one task per interaction in the lifespan task group."""
 
-    def __init__(self, store: Store, backend: GeminiBackend, spend: Spend | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        backend: GeminiBackend,
+        spend: Spend | None = None,
+        *,
+        lease_ttl: float = leases.LEASE_TTL,
+        poll_unwatched: bool = True,
+    ) -> None:
+        """`spend` bills an interaction when it ends, in the write that stores its final state;
+        `poll_unwatched`: poll a run nobody waits on instead of holding its stream (`demand.py`)."""
         self.store = store
         self.backend = backend
-        self.spend = spend  # bills an interaction when it ends, in the write that stores its final state
+        self.spend = spend
+        self.lease_ttl = lease_ttl
+        self.poll_unwatched = poll_unwatched
+        self._pacer = Pacer()
         self._tracked: dict[str, _Tracked] = {}
         self._task_group: TaskGroup | None = None
+        self._renewing = False
+        self._idle = anyio.Event()
         self.holder = leases.new_holder()
 
     async def run(self, task_group: TaskGroup) -> None:
@@ -61,12 +83,45 @@ class Watcher:
             logger.info("Resuming interaction %s (%s) from event %s", record.id, record.status, record.event_cursor)
             self.follow(record)
 
+    async def _renew_leases(self) -> None:
+        """While this process follows anything: renew all its leases in one statement per third of the TTL."""
+        while self._tracked:
+            with anyio.move_on_after(self.lease_ttl / 3):
+                await self._idle.wait()  # set when the last followed interaction ends: stop at once
+            if not self._tracked:
+                break
+            try:
+                await self.store.renew_leases(self.holder, self.lease_ttl)
+            except errors.StoreError as err:
+                logger.warning("Renewing watcher leases failed: %s", err)
+        self._renewing = False
+
+    async def adopt_forever(self) -> None:
+        """Each lease round, follow running interactions nobody follows (their replica died, its leases expired).
+
+        Runs in the server lifespan's task group beside `run`; tests of the watcher alone may leave it out.
+        """
+        while True:
+            await anyio.sleep(self.lease_ttl / 3)
+            try:
+                for record in await self.store.claim_unfollowed(self.holder, self.lease_ttl, ADOPT_BATCH):
+                    logger.info("Adopting interaction %s from event %s", record.id, record.event_cursor)
+                    self.follow(record)
+            except errors.StoreError as err:
+                logger.warning("Adopting unfollowed interactions failed: %s", err)
+
     def follow(self, record: InteractionRecord) -> None:
         if record.id in self._tracked or self._task_group is None:
             return
         tracked = _Tracked()
         self._tracked[record.id] = tracked
         self._task_group.start_soon(self._follow, record, tracked, name=f"watch {record.id}")
+        self._keep_renewing()
+
+    def _keep_renewing(self) -> None:
+        if not self._renewing and self._task_group is not None:
+            self._renewing, self._idle = True, anyio.Event()
+            self._task_group.start_soon(self._renew_leases, name="renew watcher leases")
 
     def start_soon(self, fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
         """Run `fn(*args)` in the lifespan task group: work that must outlive the tool call that began it."""
@@ -75,12 +130,15 @@ class Watcher:
         self._task_group.start_soon(fn, *args)
 
     def hold(self, interaction_id: str) -> None:
-        """This process already follows the interaction another way (a turn's own stream): `follow` leaves it
-        alone, and waiters are woken by `release`."""
-        self._tracked.setdefault(interaction_id, _Tracked())
+        """This process already follows the interaction another way (a turn's own stream, under this holder's
+        lease, renewed with the others): `follow` leaves it alone, and waiters are woken by `release`."""
+        self._tracked.setdefault(interaction_id, _Tracked(holding=True))
+        self._keep_renewing()
 
     def release(self, interaction_id: str) -> None:
         tracked = self._tracked.pop(interaction_id, None)
+        if not self._tracked:
+            self._idle.set()
         if tracked is not None:
             self._signal(tracked)
 
@@ -92,6 +150,9 @@ class Watcher:
         tracked = self._tracked.get(interaction_id)
         if tracked is None:
             return False
+        tracked.demand.want(timeout)  # someone waits: stream it (from the cursor) while they do
+        if not tracked.holding:  # the follower is another replica: tell it through the store
+            await self.store.want(interaction_id, now() + timeout + LINGER)
         with anyio.move_on_after(timeout):
             await tracked.changed.wait()
         return True
@@ -108,18 +169,26 @@ class Watcher:
         event.set()
 
     async def _follow(self, record: InteractionRecord, tracked: _Tracked) -> None:
-        backoff = MIN_BACKOFF
+        backoff, poll_delay = MIN_BACKOFF, POLL_FIRST
         held = False
         try:
             while record.status in _RUNNING:
-                if not await leases.acquire(self.store, record.id, self.holder):
+                if not await leases.acquire(self.store, record.id, self.holder, self.lease_ttl):
+                    tracked.holding = False
                     record = await self._observe(record, tracked)  # another live process follows it
                     continue
-                held, tracked.renewed = True, anyio.current_time()
+                held = tracked.holding = True
+                if self.poll_unwatched and not tracked.demand.wanted:
+                    poll_delay = await self._poll(record, tracked, poll_delay)
+                    continue
                 cursor = record.event_cursor
                 try:
-                    if await self._stream_once(record, tracked):
-                        continue  # the stream dropped after new events: resume from the cursor at once
+                    dropped = False
+                    with tracked.demand.stream_scope() if self.poll_unwatched else anyio.CancelScope() as scope:
+                        dropped = await self._stream_once(record, tracked)
+                    if scope.cancelled_caught or dropped:
+                        poll_delay = POLL_FIRST
+                        continue  # nobody waits any more (poll), or it dropped after new events (resume now)
                 except errors.NotFoundError as err:
                     await self._forgotten(record, tracked, err)
                     return
@@ -142,14 +211,36 @@ class Watcher:
                     backoff = min(backoff * 2, MAX_BACKOFF)
         finally:
             self._tracked.pop(record.id, None)
+            if not self._tracked:
+                self._idle.set()
             self._signal(tracked)
             if held:
                 with anyio.CancelScope(shield=True):
                     await self.store.release(record.id, self.holder)
 
+    async def _poll(self, record: InteractionRecord, tracked: _Tracked, delay: float) -> float:
+        """Nobody waits on it: one cheap `get` after `delay` s (at once if a caller starts waiting); the next delay."""
+        await sleep_unless_wanted(self.store, record, tracked.demand, delay)
+        if tracked.demand.wanted:
+            return delay
+        await self._pacer.turn()
+        try:
+            data = await self.backend.get(record.id)
+        except errors.NotFoundError as err:
+            await self._forgotten(record, tracked, err)
+            return delay
+        except errors.RateLimitedError:
+            return POLL_MAX
+        except errors.GeminiMcpError as err:
+            logger.info("Polling %s failed: %s", record.id, err)
+            return next_poll(delay)
+        if data.status != record.status or len(data.steps) != len(record.steps):
+            await self._apply_final(record, data, tracked)
+        return next_poll(delay)
+
     async def _observe(self, record: InteractionRecord, tracked: _Tracked) -> InteractionRecord:
         """Follow through the store while another process holds the lease (it may die: then we take over)."""
-        await anyio.sleep(OBSERVE_EVERY)
+        await self.store.wait_interaction_change(record.id, record.updated, OBSERVE_EVERY)
         fresh = await self.store.get_interaction(record.owner, record.id)
         if fresh is None:  # forgotten locally (its conversation was deleted): nothing left to follow
             record.status = "deleted"
@@ -184,7 +275,7 @@ class Watcher:
         if event.event_id:
             record.event_cursor = event.event_id
         changed = False
-        if event.thought:
+        if event.thought and event.thought.strip() not in record.progress:  # not already seen by a poll
             record.progress.append(event.thought.strip())
             changed = True
         if event.status and event.status != record.status:
@@ -218,15 +309,14 @@ class Watcher:
 
     async def _save(self, record: InteractionRecord, tracked: _Tracked) -> None:
         record.updated = now()
-        if anyio.current_time() - tracked.renewed > leases.RENEW_AFTER:
-            await self.store.claim(record.id, self.holder, leases.LEASE_TTL)
-            tracked.renewed = anyio.current_time()
         # Another writer (cancel_interaction) may have stored a terminal status meanwhile: keep it.
-        stored = await self.store.get_interaction(record.owner, record.id)
-        if stored is not None and stored.status not in _RUNNING and record.status in _RUNNING:
-            record.status = stored.status
-        charge = self.spend.bill(record) if self.spend is not None and record.status not in _RUNNING else None
-        await self.store.save_interaction(record, charge)
+        with anyio.CancelScope(shield=True):  # a stream ending because nobody waits never cuts a write in half
+            stored = await self.store.get_interaction(record.owner, record.id)
+            if stored is not None and stored.status not in _RUNNING and record.status in _RUNNING:
+                record.status = stored.status
+            running = record.status in _RUNNING
+            charge = self.spend.bill(record) if self.spend is not None and not running else None
+            await self.store.save_interaction(record, charge)
         self._signal(tracked)
 
 

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import re
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 from starlette.applications import Starlette
@@ -71,8 +72,23 @@ def start_index(inter: Interaction, last_event_id: str | None) -> int:
     raise ApiError(400, f"Invalid value at 'last_event_id' ({last_event_id}): no such event in interaction {inter.id}.")
 
 
-def sse_response(inter: Interaction, start: int, fault: Fault | None) -> StreamingResponse:
-    return StreamingResponse(stream_events(inter, start, fault), media_type="text/event-stream", headers=SSE_HEADERS)
+def sse_response(inter: Interaction, start: int, fault: Fault | None, store: Store) -> StreamingResponse:
+    events = counted(store, inter.id, stream_events(inter, start, fault))
+    return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def counted(store: Store, interaction_id: str, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """`events`, counted in `store.streams_open` while the response is being sent (and its peak kept)."""
+    with store.lock:
+        now_open = store.streams_open.get(interaction_id, 0) + 1
+        store.streams_open[interaction_id] = now_open
+        store.streams_peak[interaction_id] = max(store.streams_peak.get(interaction_id, 0), now_open)
+    try:
+        async for chunk in events:
+            yield chunk
+    finally:
+        with store.lock:
+            store.streams_open[interaction_id] -= 1
 
 
 async def wait_finished(inter: Interaction) -> None:
@@ -137,7 +153,7 @@ async def dispatch(
         request_body = as_dict(cast(object, body)) or {}
         inter = service.create(store, request_body, match["version"], failed)
         if body.get("stream") is True:  # pyright: ignore[reportUnknownMemberType]
-            return sse_response(inter, 0, fault)
+            return sse_response(inter, 0, fault, store)
         if not inter.background:
             await wait_finished(inter)
         return json_response(inter.resource())
@@ -149,7 +165,7 @@ async def dispatch(
         inter = store.get(interaction_id)
         include_input = query.get("include_input") == "true"
         if query.get("stream") == "true":
-            return sse_response(inter, start_index(inter, query.get("last_event_id")), fault)
+            return sse_response(inter, start_index(inter, query.get("last_event_id")), fault, store)
         return json_response(inter.resource(include_input=include_input))
     if method == "DELETE":
         store.remove(interaction_id)

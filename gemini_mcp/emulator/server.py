@@ -42,6 +42,11 @@ class Emulator:
         with self.store.lock:
             return list(self.store.requests)
 
+    def streams_peak(self) -> dict[str, int]:
+        """Per interaction, the most event streams that were ever open for it at once."""
+        with self.store.lock:
+            return dict(self.store.streams_peak)
+
     def add_fault(self, fault: Fault) -> None:
         add_fault(self.store, fault)
 

@@ -53,6 +53,9 @@ class Store:
     interactions: dict[str, Interaction] = field(default_factory=dict[str, Interaction])
     requests: list[RecordedRequest] = field(default_factory=list[RecordedRequest])
     faults: list[Fault] = field(default_factory=list[Fault])
+    # Event streams open right now per interaction, and the most ever open at once (one follower: never > 1).
+    streams_open: dict[str, int] = field(default_factory=dict[str, int])
+    streams_peak: dict[str, int] = field(default_factory=dict[str, int])
     lock: threading.Lock = field(default_factory=threading.Lock)
     _heap: list[tuple[float, int, Interaction]] = field(default_factory=list[tuple[float, int, Interaction]])
     _seq: itertools.count[int] = field(default_factory=itertools.count)

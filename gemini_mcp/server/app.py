@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncGenerator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 import anyio
 from mcp.server import MCPServer
@@ -27,8 +27,8 @@ from gemini_mcp.server.auth import budget_overrides, load_tokens
 from gemini_mcp.server.calllog import log_tool_calls
 from gemini_mcp.server.prompts import register_prompts
 from gemini_mcp.server.state import AppState, Running
+from gemini_mcp.store.opening import open_store
 from gemini_mcp.store.port import Store
-from gemini_mcp.store.sqlite import SQLiteStore
 
 logger = logging.getLogger(__name__)
 
@@ -70,46 +70,55 @@ def make_lifespan(
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer[AppState]) -> AsyncGenerator[AppState]:
-        the_store: Store = store if store is not None else await SQLiteStore.open(settings.db_path)
-        the_backend: GeminiBackend = backend if backend is not None else GenAIBackend(settings)
-        spend = Spend(settings, the_store, table, overrides=overrides, clock=clock)
-        watcher = Watcher(the_store, the_backend, spend)
-        models = Models(settings, the_store, the_backend)
-        for warning in models.startup_warnings():
-            logger.warning("%s", warning)
-        try:
-            async with anyio.create_task_group() as task_group:
-                await watcher.run(task_group)
-                task_group.start_soon(_warm_up, the_backend)
-                task_group.start_soon(_keep_models_current, models)
-                interactions = Interactions(
-                    the_store, the_backend, watcher, spend=spend, max_wait=settings.max_wait_seconds
-                )
-                conversations = Conversations(settings, the_store, the_backend, models, interactions)
-                conversations.spend = spend
-                try:
-                    running.app = AppState(
-                        settings=settings,
-                        store=the_store,
-                        backend=the_backend,
-                        watcher=watcher,
-                        models=models,
-                        conversations=conversations,
-                        interactions=interactions,
-                        spend=spend,
-                    )
-                    yield running.app
-                finally:
-                    running.app = None
-                    task_group.cancel_scope.cancel()
-        finally:
-            with anyio.CancelScope(shield=True):
-                if backend is None:
-                    await the_backend.aclose()
-                if store is None:
-                    await the_store.close()
+        async with AsyncExitStack() as opened:  # the store (PostgreSQL: with its LISTEN task) closes last
+            the_store: Store = store if store is not None else await opened.enter_async_context(open_store(settings))
+            spend = Spend(settings, the_store, table, overrides=overrides, clock=clock)
+            async with _serving(settings, backend, the_store, spend, running) as state:
+                yield state
 
     return lifespan
+
+
+@asynccontextmanager
+async def _serving(
+    settings: Settings, backend: GeminiBackend | None, the_store: Store, spend: Spend, running: Running
+) -> AsyncGenerator[AppState]:
+    """The lifespan's body on an open store: the watcher, warm-up and model refresh in one task group."""
+    the_backend: GeminiBackend = backend if backend is not None else GenAIBackend(settings)
+    watcher = Watcher(the_store, the_backend, spend, lease_ttl=settings.lease_ttl)
+    models = Models(settings, the_store, the_backend)
+    for warning in models.startup_warnings():
+        logger.warning("%s", warning)
+    try:
+        async with anyio.create_task_group() as task_group:
+            await watcher.run(task_group)
+            task_group.start_soon(watcher.adopt_forever)
+            task_group.start_soon(_warm_up, the_backend)
+            task_group.start_soon(_keep_models_current, models)
+            interactions = Interactions(
+                the_store, the_backend, watcher, spend=spend, max_wait=settings.max_wait_seconds
+            )
+            conversations = Conversations(settings, the_store, the_backend, models, interactions)
+            conversations.spend = spend
+            try:
+                running.app = AppState(
+                    settings=settings,
+                    store=the_store,
+                    backend=the_backend,
+                    watcher=watcher,
+                    models=models,
+                    conversations=conversations,
+                    interactions=interactions,
+                    spend=spend,
+                )
+                yield running.app
+            finally:
+                running.app = None
+                task_group.cancel_scope.cancel()
+    finally:
+        with anyio.CancelScope(shield=True):
+            if backend is None:
+                await the_backend.aclose()
 
 
 WARM_UP_DELAY = 1.0

@@ -90,6 +90,8 @@ class HttpSettings(Protocol):
     def http_sessions_per_principal(self) -> int: ...
     @property
     def http_session_idle_seconds(self) -> float: ...
+    @property
+    def stateless_http(self) -> bool: ...
 
 
 def _verifier(settings: HttpSettings) -> StaticTokenVerifier | None:
@@ -182,7 +184,7 @@ def build_http_app(
         raise HttpConfigError(f"{HOSTS_ENV}/{ORIGINS_ENV}: {err}") from None
     mcp_app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
-        stateless_http=False,
+        stateless_http=settings.stateless_http,
         max_request_body_size=max_body_bytes,
         transport_security=security,
         host=settings.host,
@@ -190,11 +192,12 @@ def build_http_app(
         max_sessions=settings.http_max_sessions,
     )
     session_manager = server.session_manager
-    mcp_app = SessionQuota(
-        mcp_app,
-        per_principal=settings.http_sessions_per_principal,
-        idle_seconds=settings.http_session_idle_seconds,
-    )
+    if not settings.stateless_http:  # stateless HTTP keeps no sessions to count (every POST stands alone)
+        mcp_app = SessionQuota(
+            mcp_app,
+            per_principal=settings.http_sessions_per_principal,
+            idle_seconds=settings.http_session_idle_seconds,
+        )
     if verifier is not None:
         # Every path of the MCP app needs a valid token; /healthz stays open.
         mcp_app = RequireAuthMiddleware(mcp_app, required_scopes=[])
@@ -205,6 +208,8 @@ def build_http_app(
         raise HttpConfigError("non-loopback bind without tokens")
     else:
         logger.info("HTTP without bearer tokens: loopback only, every caller is the 'local' owner")
+    if settings.stateless_http:
+        logger.info("Stateless Streamable HTTP: no sessions, any replica can serve any request")
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncGenerator[None]:

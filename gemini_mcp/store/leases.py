@@ -2,7 +2,7 @@
 
 Two desktop clients may each launch `gemini-mcp` on the same data dir, and HTTP replicas may share a
 database: without a lease every process would stream every running job. The holder identity is
-`host:pid:nonce`; a lease expires after `LEASE_TTL` seconds without renewal, and a lease held by a
+`host:pid:nonce`; a lease expires after `lease_ttl` seconds (default `LEASE_TTL`) without renewal, and a lease held by a
 dead process on this host (e.g. after `kill -9`) is taken over at once instead of after the TTL.
 """
 
@@ -14,8 +14,7 @@ import uuid
 
 from gemini_mcp.store.port import Store
 
-LEASE_TTL = 60.0
-RENEW_AFTER = LEASE_TTL / 3
+LEASE_TTL = 30.0  # default of the lease_ttl setting; a holder renews all its leases every third of it
 
 
 def new_holder() -> str:
@@ -37,11 +36,11 @@ def holder_is_dead(holder: str) -> bool:
     return False
 
 
-async def acquire(store: Store, interaction_id: str, holder: str) -> bool:
+async def acquire(store: Store, interaction_id: str, holder: str, ttl: float = LEASE_TTL) -> bool:
     """Take (or renew) the lease; take it over from a dead process on this host."""
-    if await store.claim(interaction_id, holder, LEASE_TTL):
+    if await store.claim(interaction_id, holder, ttl):
         return True
     current = await store.lease_holder(interaction_id)
     if current is not None and holder_is_dead(current):
-        return await store.claim(interaction_id, holder, LEASE_TTL, steal_from=current)
+        return await store.claim(interaction_id, holder, ttl, steal_from=current)
     return False

@@ -116,6 +116,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX tasks_owner_created ON tasks(owner, created DESC)",
         ),
     ),
+    Migration(
+        5,
+        (
+            # until when (wall clock) a caller on some replica waits on a running interaction: its follower streams
+            "ALTER TABLE interactions ADD COLUMN wanted_until DOUBLE PRECISION",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

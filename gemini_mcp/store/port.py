@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -50,6 +51,7 @@ class InteractionRecord:
     # Written once, with the first save: how to shape a model turn's answer later (response_schema, notes,
     # store), or {"imported": true} for an interaction made elsewhere (core/recorded.py).
     turn: dict[str, Any] = field(default_factory=dict[str, Any])
+    wanted_until: float = 0.0  # read-only here: written by `Store.want`, never by a save
 
 
 @dataclass
@@ -84,7 +86,8 @@ class Charge:
 class Store(Protocol):
     """Conversations, interactions and watcher leases, shared by every process on one database.
 
-    Backends (SQLite now, PostgreSQL later) share one contract, checked by `tests/store/test_contract.py`:
+    Backends (`sqlite.py`, the embedded default; `postgres.py`, shared by replicas) share one contract,
+    checked by `tests/store/test_contract.py`:
 
     - Every read and delete is owner-scoped: an id owned by someone else behaves exactly like an unknown id.
       Only `running_interactions` (the watcher resuming work after a restart) and the lease operations see
@@ -96,11 +99,16 @@ class Store(Protocol):
       again updates the tokens and cost but keeps `charged_at`, so a retried or replayed write never doubles it.
     - Leases (one watcher per running interaction across processes): `claim` takes a free, expired or own
       lease (renewing it), or one held by `steal_from`; `lease_holder` names the live holder; `release` frees
-      it if still held by that holder. Expiry is wall-clock seconds (`now()`), compared by the database.
+      it if still held by that holder; `renew_leases` extends every lease of a holder in one statement. Expiry is
+      wall-clock seconds, compared by the database.
     - Cache: `put_cached(key, value)` keeps one JSON text per key with its write time; `get_cached` returns both.
     - Idempotency keys: `reserve_key` atomically either reserves (owner, key) for the caller (None) or returns the
       reservation younger than `ttl` (an older one is replaced), so two processes never both start the work;
       `bind_key` records the interaction it started, `release_key` frees it after a failed start.
+    - Turns of one conversation never fork: `conversation_turn_lock` admits one turn at a time for everyone on
+      the database (SQLite: within the process; PostgreSQL: an advisory lock, across replicas).
+    - `wait_interaction_change` returns as soon as the interaction was saved by anyone (PostgreSQL: LISTEN/NOTIFY;
+      SQLite: polling the row), so a waiter on one replica sees the watcher's progress on another.
     - The schema comes from `migrations.MIGRATIONS`; each backend records the applied version its own way.
     """
 
@@ -139,7 +147,16 @@ class Store(Protocol):
         """Take or renew the lease for `ttl` seconds; True if `holder` now holds it."""
         ...
 
+    async def claim_unfollowed(self, holder: str, ttl: float, limit: int) -> list[InteractionRecord]:
+        """Lease up to `limit` running agent interactions nobody holds a live lease on (oldest first) to `holder`,
+        skipping rows another replica is claiming at this moment; the records now leased."""
+        ...
+
     async def lease_holder(self, interaction_id: str) -> str | None: ...
+    async def renew_leases(self, holder: str, ttl: float) -> int:
+        """Extend every lease `holder` holds by `ttl` seconds from now; the number renewed."""
+        ...
+
     async def release(self, interaction_id: str, holder: str) -> None: ...
     async def get_cached(self, key: str) -> tuple[str, float] | None: ...
     async def put_cached(self, key: str, value: str) -> None: ...
@@ -149,6 +166,23 @@ class Store(Protocol):
     @property
     def tasks(self) -> TaskStore:
         """The MCP tasks kept beside the interactions (`store/tasks.py`)."""
+        ...
+
+    def conversation_turn_lock(self, owner: str, conversation_id: str) -> AbstractAsyncContextManager[None]:
+        """Held for the whole of one turn of the conversation: a second turn waits for the first to be recorded."""
+        ...
+
+    async def wait_interaction_change(self, interaction_id: str, since: float, timeout: float) -> bool:
+        """Wait up to `timeout` s until the interaction's `updated` differs from `since`; True if it does."""
+        ...
+
+    @property
+    def pushes_changes(self) -> bool:
+        """True when `wait_interaction_change` is woken by the database (cheap to wait on for many runs)."""
+        ...
+
+    async def want(self, interaction_id: str, until: float) -> None:
+        """A caller (on any replica) waits on the interaction until `until` (wall clock): its follower streams it."""
         ...
 
     async def schema_version(self) -> int: ...

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,29 +13,15 @@ import anyio
 import anyio.to_thread
 
 from gemini_mcp.errors import StoreBusyError, StoreError, StoreSchemaError
-from gemini_mcp.store import rows as codec
+from gemini_mcp.store import rows
 from gemini_mcp.store.keys import CacheAndKeys
 from gemini_mcp.store.migrations import SCHEMA_VERSION, pending
-from gemini_mcp.store.port import PROGRESS_KEEP, RUNNING_STATUSES, Charge, Conversation, InteractionRecord, now
+from gemini_mcp.store.port import RUNNING_STATUSES, Charge, Conversation, InteractionRecord, now
 from gemini_mcp.store.sqlite_tasks import SQLiteTaskStore
 
 T = TypeVar("T")
+POLL_EVERY = 0.5  # seconds between reads of a row `wait_interaction_change` waits on
 BUSY_TIMEOUT = 10.0  # seconds a statement waits for another process's write lock before StoreBusyError
-
-_SAVE_CONVERSATION = (
-    "INSERT INTO conversations (id, owner, title, last_interaction_id, turns, config, created, updated)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title,"
-    " last_interaction_id = excluded.last_interaction_id, turns = excluded.turns,"
-    " config = excluded.config, updated = excluded.updated"
-)
-_SAVE_INTERACTION = (
-    "INSERT INTO interactions (id, owner, kind, status, conversation_id, model, agent, prompt, progress,"
-    " event_cursor, output_text, usage, error, steps, created, updated, turn)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
-    " status = excluded.status, conversation_id = excluded.conversation_id, progress = excluded.progress,"
-    " event_cursor = excluded.event_cursor, output_text = excluded.output_text, usage = excluded.usage,"
-    " error = excluded.error, steps = excluded.steps, updated = excluded.updated"
-)
 
 
 class SQLiteStore(CacheAndKeys):
@@ -61,6 +47,7 @@ class SQLiteStore(CacheAndKeys):
         self._reader.execute("PRAGMA query_only = ON")
         self._write_lane = anyio.CapacityLimiter(1)
         self._read_lane = anyio.CapacityLimiter(1)
+        self._turn_locks: dict[tuple[str, str], anyio.Lock] = {}
         self.tasks = SQLiteTaskStore(self._read, self._write)
 
     @classmethod
@@ -81,15 +68,15 @@ class SQLiteStore(CacheAndKeys):
     async def get_conversation(self, owner: str, conversation_id: str) -> Conversation | None:
         sql = "SELECT * FROM conversations WHERE id = ? AND owner = ?"
         row = await self._read(lambda db: db.execute(sql, (conversation_id, owner)).fetchone())
-        return codec.conversation(row) if row else None
+        return rows.conversation(row) if row else None
 
     async def save_conversation(self, conversation: Conversation) -> None:
         await self._write(lambda db: _save_conversation(db, conversation))
 
     async def list_conversations(self, owner: str, limit: int) -> list[Conversation]:
         sql = "SELECT * FROM conversations WHERE owner = ? ORDER BY updated DESC LIMIT ?"
-        rows = await self._read(lambda db: db.execute(sql, (owner, limit)).fetchall())
-        return [codec.conversation(row) for row in rows]
+        found = await self._read(lambda db: db.execute(sql, (owner, limit)).fetchall())
+        return [rows.conversation(row) for row in found]
 
     async def delete_conversation(self, owner: str, conversation_id: str) -> bool:
         def delete(db: sqlite3.Connection) -> bool:
@@ -108,12 +95,24 @@ class SQLiteStore(CacheAndKeys):
 
         return await self._write(lambda db: _transaction(db, delete))
 
+    @asynccontextmanager
+    async def conversation_turn_lock(self, owner: str, conversation_id: str) -> AsyncGenerator[None]:
+        """One turn of the conversation at a time in this process (each turn's write is one BEGIN IMMEDIATE)."""
+        key = (owner, conversation_id)
+        lock = self._turn_locks.setdefault(key, anyio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and not lock.statistics().tasks_waiting:
+                self._turn_locks.pop(key, None)
+
     # -- interactions
 
     async def get_interaction(self, owner: str, interaction_id: str) -> InteractionRecord | None:
         sql = "SELECT * FROM interactions WHERE id = ? AND owner = ?"
         row = await self._read(lambda db: db.execute(sql, (interaction_id, owner)).fetchone())
-        return codec.interaction(row) if row else None
+        return rows.interaction(row) if row else None
 
     async def save_interaction(self, record: InteractionRecord, charge: Charge | None = None) -> None:
         await self._write(lambda db: _save_rows(db, record, None, charge))
@@ -124,7 +123,8 @@ class SQLiteStore(CacheAndKeys):
         await self._write(lambda db: _save_rows(db, interaction, conversation, charge))
 
     async def charges(self, owner: str, since: float) -> list[Charge]:
-        return await self._read(lambda db: codec.charges(db, owner, since))
+        found = await self._read(lambda db: db.execute(rows.SELECT_CHARGES, (owner, since)).fetchall())
+        return [rows.charge(row) for row in found]
 
     async def list_interactions(
         self, owner: str, *, status: str | None, limit: int, conversation_id: str | None = None
@@ -139,17 +139,37 @@ class SQLiteStore(CacheAndKeys):
             args.append(conversation_id)
         sql += " ORDER BY updated DESC LIMIT ?"
         args.append(limit)
-        rows = await self._read(lambda db: db.execute(sql, args).fetchall())
-        return [codec.interaction(row) for row in rows]
+        found = await self._read(lambda db: db.execute(sql, args).fetchall())
+        return [rows.interaction(row) for row in found]
 
     async def running_interactions(self) -> list[InteractionRecord]:
         sql = "SELECT * FROM interactions WHERE status IN (?, ?, ?, ?) ORDER BY created"
-        rows = await self._read(lambda db: db.execute(sql, RUNNING_STATUSES).fetchall())
-        return [codec.interaction(row) for row in rows]
+        found = await self._read(lambda db: db.execute(sql, RUNNING_STATUSES).fetchall())
+        return [rows.interaction(row) for row in found]
 
     async def interaction_known(self, interaction_id: str) -> bool:
         sql = "SELECT 1 FROM interactions WHERE id = ?"
         return await self._read(lambda db: db.execute(sql, (interaction_id,)).fetchone()) is not None
+
+    async def wait_interaction_change(self, interaction_id: str, since: float, timeout: float) -> bool:
+        sql = "SELECT updated FROM interactions WHERE id = ?"
+        deadline = anyio.current_time() + timeout
+        while True:
+            row = await self._read(lambda db: db.execute(sql, (interaction_id,)).fetchone())
+            if row is not None and row[0] != since:
+                return True
+            remaining = deadline - anyio.current_time()
+            if remaining <= 0:
+                return False
+            await anyio.sleep(min(POLL_EVERY, remaining))
+
+    @property
+    def pushes_changes(self) -> bool:
+        return False  # waiting polls the row
+
+    async def want(self, interaction_id: str, until: float) -> None:
+        sql = "UPDATE interactions SET wanted_until = max(coalesce(wanted_until, 0), ?) WHERE id = ?"
+        await self._write(lambda db: db.execute(sql, (until, interaction_id)))
 
     # -- watcher leases
 
@@ -162,10 +182,25 @@ class SQLiteStore(CacheAndKeys):
         args = (holder, stamp + ttl, interaction_id, holder, steal_from, stamp)
         return await self._write(lambda db: db.execute(sql, args).rowcount > 0)
 
+    async def claim_unfollowed(self, holder: str, ttl: float, limit: int) -> list[InteractionRecord]:
+        sql = (
+            "UPDATE interactions SET lease_owner = ?, lease_expires = ? WHERE id IN ("
+            "SELECT id FROM interactions WHERE status IN (?, ?, ?, ?)"
+            " AND (lease_owner IS NULL OR lease_expires < ?) ORDER BY created LIMIT ?) RETURNING *"
+        )
+        stamp = now()
+        args = (holder, stamp + ttl, *RUNNING_STATUSES, stamp, limit)
+        found = await self._write(lambda db: db.execute(sql, args).fetchall())
+        return sorted((rows.interaction(row) for row in found), key=lambda r: r.created)
+
     async def lease_holder(self, interaction_id: str) -> str | None:
         sql = "SELECT lease_owner FROM interactions WHERE id = ? AND lease_expires >= ?"
         row = await self._read(lambda db: db.execute(sql, (interaction_id, now())).fetchone())
         return row[0] if row else None
+
+    async def renew_leases(self, holder: str, ttl: float) -> int:
+        sql = "UPDATE interactions SET lease_expires = ? WHERE lease_owner = ?"
+        return await self._write(lambda db: db.execute(sql, (now() + ttl, holder)).rowcount)
 
     async def release(self, interaction_id: str, holder: str) -> None:
         sql = "UPDATE interactions SET lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?"
@@ -249,45 +284,15 @@ def _migrate(db: sqlite3.Connection) -> None:
 def _save_rows(db: sqlite3.Connection, r: InteractionRecord, c: Conversation | None, charge: Charge | None) -> None:
     """An interaction, with its conversation and ledger row when given: several rows in one transaction."""
 
-    def rows(db: sqlite3.Connection) -> None:
-        _save_interaction(db, r)
+    def save(db: sqlite3.Connection) -> None:
+        db.execute(rows.SAVE_INTERACTION, rows.interaction_values(r))
         if c is not None:
             _save_conversation(db, c)
         if charge is not None:
-            codec.save_charge(db, charge)
+            db.execute(rows.SAVE_CHARGE, rows.charge_values(charge))
 
-    _transaction(db, rows) if c is not None or charge is not None else rows(db)
+    _transaction(db, save) if c is not None or charge is not None else save(db)
 
 
 def _save_conversation(db: sqlite3.Connection, c: Conversation) -> None:
-    db.execute(
-        _SAVE_CONVERSATION,
-        (c.id, c.owner, c.title, c.last_interaction_id, c.turns, json.dumps(c.config), c.created, c.updated),
-    )
-
-
-def _save_interaction(db: sqlite3.Connection, r: InteractionRecord) -> None:
-    usage = json.dumps(r.usage) if r.usage is not None else None
-    progress = json.dumps(r.progress[-PROGRESS_KEEP:])
-    db.execute(
-        _SAVE_INTERACTION,
-        (
-            r.id,
-            r.owner,
-            r.kind,
-            r.status,
-            r.conversation_id,
-            r.model,
-            r.agent,
-            r.prompt,
-            progress,
-            r.event_cursor,
-            r.output_text,
-            usage,
-            r.error,
-            json.dumps(r.steps),
-            r.created,
-            r.updated,
-            json.dumps(r.turn),
-        ),
-    )
+    db.execute(rows.SAVE_CONVERSATION, rows.conversation_values(c))

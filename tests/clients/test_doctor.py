@@ -106,3 +106,30 @@ def test_setting_sources_follow_flag_env_dotenv_default_precedence(tmp_path: Pat
     assert lines["api_key"].value == "set (hidden)"
     assert "k1" not in repr(list(lines.values()))
     assert lines["api_key"].env == "GEMINI_MCP_API_KEY / GOOGLE_API_KEY / GEMINI_API_KEY"
+
+
+DB_PASSWORD = "pg-SECRET-9d2e"
+
+
+def test_check_with_postgresql_shows_the_store_reachable_and_migrated_with_the_password_masked(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    url = postgres_url.replace("postgres@", f"postgres:{DB_PASSWORD}@")  # the test cluster trusts any password
+    env = server_env(tmp_path / "data") | {"GEMINI_MCP_DATABASE_URL": url}
+    done = check(tmp_path, "--emulator", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert DB_PASSWORD not in done.stdout + done.stderr
+    masked = url.replace(DB_PASSWORD, "***")
+    assert f"{masked}  [env GEMINI_MCP_DATABASE_URL;" in line_for(done.stdout, "database_url")
+    assert f"store: PostgreSQL at {masked}: reachable, migrated" in done.stdout
+    assert "OK: ask_gemini answered" in done.stdout
+
+
+def test_check_with_an_unreachable_postgresql_fails_without_showing_the_password(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    url = f"postgresql://me:{DB_PASSWORD}@127.0.0.1:{port}/gemini"
+    env = server_env(tmp_path / "data") | {"GEMINI_MCP_DATABASE_URL": url}
+    done = check(tmp_path, "--emulator", env=env)
+    assert done.returncode == 1
+    assert DB_PASSWORD not in done.stdout + done.stderr
+    assert f"store: PostgreSQL at postgresql://me:***@127.0.0.1:{port}/gemini: NOT usable" in done.stdout

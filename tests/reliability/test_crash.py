@@ -75,9 +75,10 @@ async def test_sigkill_during_deep_research_loses_nothing_and_the_job_is_followe
                 chat = await call(client, "ask_gemini", {"prompt": "Hi, my name is Phil."})
                 job = await call(client, "start_deep_research", {"query": "the history of SQLite's WAL mode"})
                 interaction_id = job["interaction_id"]
-                # Let the watcher record some progress before the kill.
+                # Let the watcher record some progress before the kill (a caller waits, so it streams the run).
+                waiting = {"interaction_id": interaction_id, "wait_seconds": 1}
                 with anyio.fail_after(20):
-                    while not (await call(client, "get_interaction", {"interaction_id": interaction_id}))["progress"]:
+                    while not (await call(client, "get_interaction", waiting))["progress"]:
                         await anyio.sleep(0.1)
             await kill(process)
 

@@ -22,8 +22,10 @@ async def test_conversation_and_running_research_survive_sigkill(tmp_path: Path)
                 async with Client(first_server.url) as client:
                     first = data(await client.call_tool("ask_gemini", {"prompt": "Hi, my name is Phil."}))
                     research = data(await client.call_tool("start_deep_research", {"query": "Glaciers"}))
-                    running = data(
-                        await client.call_tool("get_interaction", {"interaction_id": research["interaction_id"]})
+                    running = data(  # a caller waiting: the watcher streams the run (and stores its cursor)
+                        await client.call_tool(
+                            "get_interaction", {"interaction_id": research["interaction_id"], "wait_seconds": 1}
+                        )
                     )
                 first_server.process.send_signal(signal.SIGKILL)
                 assert await first_server.process.wait() == -signal.SIGKILL

@@ -1,31 +1,16 @@
-"""The `Store` contract, run against every implementation (SQLite now; PostgreSQL joins the params later)."""
+"""The `Store` contract, run against every implementation: SQLite and PostgreSQL (a throwaway cluster)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any, cast
 
+import anyio
 import pytest
 
 from gemini_mcp.errors import StoreError
 from gemini_mcp.store.port import PROGRESS_KEEP, Conversation, InteractionRecord, Store
-from gemini_mcp.store.sqlite import SQLiteStore
+from gemini_mcp.store.postgres import PostgresStore
 from gemini_mcp.store.tasks import TaskRecord
-
-Opener = Callable[[Path], Awaitable[Store]]
-
-
-async def open_sqlite(tmp_path: Path) -> Store:
-    return await SQLiteStore.open(tmp_path / "db.sqlite3")
-
-
-@pytest.fixture(params=[open_sqlite], ids=["sqlite"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opener = cast(Opener, request.param)
-    the_store = await opener(tmp_path)
-    yield the_store
-    await the_store.close()
 
 
 def conversation(cid: str, owner: str = "alice", updated: float = 1.0, **fields: Any) -> Conversation:
@@ -202,3 +187,114 @@ async def test_a_fresh_store_is_at_the_latest_schema_version(store: Store) -> No
     from gemini_mcp.store.migrations import SCHEMA_VERSION
 
     assert await store.schema_version() == SCHEMA_VERSION
+
+
+async def test_renew_leases_extends_every_lease_of_the_holder(store: Store) -> None:
+    for iid in ("v1_a", "v1_b", "v1_c"):
+        await store.save_interaction(interaction(iid, status="in_progress"))
+    assert await store.claim("v1_a", "p1", -1)  # expired: renewing brings it back
+    assert await store.claim("v1_b", "p1", 60)
+    assert await store.claim("v1_c", "p2", 60)
+    assert await store.renew_leases("p1", 60) == 2
+    assert await store.lease_holder("v1_a") == "p1"
+    assert not await store.claim("v1_a", "p2", 60)
+    assert await store.lease_holder("v1_c") == "p2"
+
+
+async def test_turns_of_one_conversation_take_the_turn_lock_one_at_a_time(store: Store) -> None:
+    order: list[str] = []
+    first_inside = anyio.Event()
+
+    async def turn(name: str, conversation_id: str, hold: anyio.Event | None) -> None:
+        async with store.conversation_turn_lock("alice", conversation_id):
+            order.append(f"{name} in")
+            if hold is not None:
+                first_inside.set()
+                await hold.wait()
+            order.append(f"{name} out")
+
+    release = anyio.Event()
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(turn, "first", "c1", release)
+            await first_inside.wait()
+            tg.start_soon(turn, "second", "c1", None)
+            await turn("other", "c2", None)  # another conversation is not held up
+            await anyio.sleep(0.2)  # give "second" every chance to (wrongly) enter
+            assert order == ["first in", "other in", "other out"]
+            release.set()
+    assert order[3:] == ["first out", "second in", "second out"]
+
+
+async def test_waiting_for_a_change_returns_when_another_connection_saves_it(store: Store, second: Store) -> None:
+    await store.save_interaction(interaction("v1_a", status="in_progress", updated=1.0))
+    assert not await store.wait_interaction_change("v1_a", since=1.0, timeout=0.2)
+    assert await store.wait_interaction_change("v1_a", since=0.5, timeout=0.2)  # already newer than `since`
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            if isinstance(store, PostgresStore):
+                await tg.start(store.listen)
+
+            async def save_later() -> None:
+                await anyio.sleep(0.3)
+                await second.save_interaction(interaction("v1_a", status="in_progress", updated=2.0))
+
+            tg.start_soon(save_later)
+            started = anyio.current_time()
+            assert await store.wait_interaction_change("v1_a", since=1.0, timeout=8)
+            assert anyio.current_time() - started < 4  # woken by the save, not by the timeout
+            tg.cancel_scope.cancel()
+
+
+async def test_claim_unfollowed_leases_running_interactions_without_a_live_lease(store: Store) -> None:
+    for n, status in enumerate(("in_progress", "queued", "in_progress", "completed")):
+        await store.save_interaction(
+            InteractionRecord(id=f"v1_{n}", owner="alice", kind="agent", status=status, created=float(n))
+        )
+    model_turn = InteractionRecord(id="v1_m", owner="bob", kind="model", status="in_progress", created=9.0)
+    await store.save_interaction(model_turn)  # a turn that outlived its call (its replica died) is adopted too
+    assert await store.claim("v1_0", "p1", 60)  # live elsewhere: skipped
+    assert await store.claim("v1_1", "p1", -1)  # expired: taken
+    claimed = await store.claim_unfollowed("p2", 60, limit=10)
+    assert [r.id for r in claimed] == ["v1_1", "v1_2", "v1_m"]
+    assert [await store.lease_holder(i) for i in ("v1_0", "v1_1", "v1_2", "v1_m")] == ["p1", "p2", "p2", "p2"]
+    assert await store.claim_unfollowed("p3", 60, limit=10) == []
+    await store.release("v1_2", "p2")
+    assert [r.id for r in await store.claim_unfollowed("p3", 60, limit=1)] == ["v1_2"]
+
+
+async def test_the_cache_keeps_one_value_per_key_with_its_write_time(store: Store) -> None:
+    assert await store.get_cached("models") is None
+    await store.put_cached("models", '["a"]')
+    await store.put_cached("models", '["a", "b"]')
+    found = await store.get_cached("models")
+    assert found is not None and found[0] == '["a", "b"]' and found[1] > 0
+
+
+async def test_an_idempotency_key_is_reserved_once_bound_released_and_replaced_when_stale(store: Store) -> None:
+    assert await store.reserve_key("alice", "k1", "fp1", 60) is None  # reserved for this caller
+    held = await store.reserve_key("alice", "k1", "fp2", 60)
+    assert held is not None and (held.owner, held.key, held.fingerprint, held.interaction_id) == (
+        "alice",
+        "k1",
+        "fp1",
+        None,
+    )
+    assert await store.reserve_key("bob", "k1", "fp1", 60) is None  # keys are per owner
+    await store.bind_key("alice", "k1", "v1_a")
+    bound = await store.reserve_key("alice", "k1", "fp1", 60)
+    assert bound is not None and bound.interaction_id == "v1_a"
+    assert await store.reserve_key("alice", "k1", "fp3", -1) is None  # older than the ttl: replaced
+    await store.release_key("alice", "k1")
+    assert await store.reserve_key("alice", "k1", "fp4", 60) is None
+
+
+async def test_want_records_until_when_someone_waits_and_never_shortens_it(store: Store) -> None:
+    await store.save_interaction(interaction("v1_a", status="in_progress"))
+    await store.want("v1_a", 100.0)
+    await store.want("v1_a", 50.0)  # an earlier end does not shorten a longer wait
+    found = await store.get_interaction("alice", "v1_a")
+    assert found is not None and found.wanted_until == 100.0
+    await store.save_interaction(interaction("v1_a", status="in_progress", updated=2.0))
+    saved = await store.get_interaction("alice", "v1_a")
+    assert saved is not None and saved.wanted_until == 100.0  # a save never overwrites it

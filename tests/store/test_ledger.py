@@ -1,23 +1,14 @@
-"""The spend ledger, through the `Store` contract: one row per interaction, written with the turn (all or none)."""
+"""The spend ledger, through the `Store` contract (SQLite and PostgreSQL): one row per interaction, written with
+the turn (all or none)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import cast
 
 import pytest
 
 from gemini_mcp.errors import StoreError
 from gemini_mcp.store.port import Charge, Conversation, InteractionRecord, Store
-from gemini_mcp.store.sqlite import SQLiteStore
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    the_store = await SQLiteStore.open(tmp_path / "db.sqlite3")
-    yield the_store
-    await the_store.close()
 
 
 def turn(iid: str, owner: str = "alice") -> tuple[InteractionRecord, Conversation]:
