@@ -120,7 +120,9 @@ async def running_replicas(
     tmp_path: Path, emulator_url: str, database_url: str, count: int, **env: str
 ) -> AsyncGenerator[Replicas]:
     """`count` replicas on `database_url` and the emulator at `emulator_url`; all stopped afterwards."""
-    environment = server_env(emulator_url, GEMINI_MCP_DATABASE_URL=database_url, **env)
+    # 50 runs in flight at once are the point of some tests here, not the per-owner cap (tests/server/test_spend*.py)
+    limits = {"GEMINI_MCP_MAX_RUNNING_RESEARCH": "100"}
+    environment = server_env(emulator_url, GEMINI_MCP_DATABASE_URL=database_url, **{**limits, **env})
     async with anyio.create_task_group() as tg:
         members = [Replica(f"r{n}", tmp_path / f"r{n}" / "data") for n in range(count)]
         replicas = Replicas(environment, members, tg)
