@@ -30,7 +30,8 @@ async def _load(sizes: Sizes, tmp: Path) -> dict[str, Any]:
     runs, window = sizes.scale_runs, sizes.scale_window
     research_seconds = window + 600.0
     with emulator_process(research_seconds=research_seconds, research_steps=4) as emu:
-        busy_client = stdio_client(stdio_params(tmp / "busy", emu.base_url))
+        cap = {"GEMINI_MCP_MAX_RUNNING_RESEARCH": str(runs)}  # one owner runs all N runs (the default cap is 3)
+        busy_client = stdio_client(stdio_params(tmp / "busy", emu.base_url, **cap))
         idle_client = stdio_client(stdio_params(tmp / "idle", emu.base_url))
         async with contextlib.AsyncExitStack() as stack:
             busy_pid = await _spawned(stack, busy_client)
@@ -78,8 +79,9 @@ async def _latency(tmp: Path) -> list[float]:
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         del progress, total
-        if message and message not in arrivals:
-            arrivals[message] = time.time()
+        text = (message or "").partition(" waited: ")[2]  # "<n> of <w> s waited: <latest thought>"
+        if text and text not in arrivals:
+            arrivals[text] = time.time()
 
     async with running_emulator(EmulatorConfig(research_seconds=12.0, research_steps=6)) as emu:
         client = stdio_client(stdio_params(tmp / "waiter", emu.base_url))

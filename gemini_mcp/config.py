@@ -106,6 +106,19 @@ class Settings(BaseSettings):
         description="Seconds a replica's claim on following a running interaction lasts without renewal; a "
         "killed replica's runs are taken over after at most this long.",
     )
+    poll_seconds: float = Field(
+        default=10.0,
+        ge=0.1,
+        le=600,
+        description="Seconds before a running interaction nobody waits on is first polled (one `get`; no stream is "
+        "held); each next poll comes 1.5x later, up to 6x this. A waiting caller makes it stream at once.",
+    )
+    polls_per_second: float = Field(
+        default=3.0,
+        gt=0,
+        le=100,
+        description="Most such polls per second per process, however many runs are followed (Gemini's rate limits).",
+    )
     request_timeout: float = Field(default=120.0, gt=0, description="Seconds per Gemini HTTP request.")
     max_wait_seconds: float = Field(
         default=45.0,

@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -158,6 +158,18 @@ async def check_store(settings: Settings) -> tuple[bool, str]:
     return version == SCHEMA_VERSION, f"store: {describe_store(settings)}: reachable, {state} (schema {version})"
 
 
+def _store_usable(settings: Settings, data_dir: Path, write: Callable[[str], object]) -> bool:
+    """Report the store; PostgreSQL is opened (reachable and migrated?), SQLite is only named."""
+    if settings.database_url is None:
+        write(f"store: {describe_store(settings.model_copy(update={'data_dir': data_dir}))}\n")
+        return True
+    store_ok, store_line = anyio.run(check_store, settings)
+    write(f"{store_line}\n")
+    if not store_ok:
+        write("FAIL: the PostgreSQL store is not usable: check GEMINI_MCP_DATABASE_URL and that the server runs.\n")
+    return store_ok
+
+
 async def probe(server_args: Sequence[str], *, timeout: float, errlog: TextIO) -> ProbeResult:
     """Start `python -m gemini_mcp <server_args>` over stdio like a client does, list tools, ask once."""
     params = server_params(server_args)
@@ -232,14 +244,8 @@ def run_check(argv: Sequence[str], out: TextIO) -> int:
     data_dir = settings.data_dir / "emulator" if emulated else settings.data_dir
     write(f"\ndata dir: {data_dir} ({_data_dir_state(data_dir)})\n")
     write(f"files: {describe(settings.file_roots, client_roots_apply=client_roots_apply(settings))}\n")
-    if settings.database_url is not None:
-        store_ok, store_line = anyio.run(check_store, settings)
-        write(f"{store_line}\n")
-        if not store_ok:
-            write("FAIL: the PostgreSQL store is not usable: check GEMINI_MCP_DATABASE_URL and that the server runs.\n")
-            return 1
-    else:
-        write(f"store: {describe_store(settings.model_copy(update={'data_dir': data_dir}))}\n")
+    if not _store_usable(settings, data_dir, write):
+        return 1
     if settings.has_api_key:
         key_from = _lookup(KEY_ENV_NAMES, os.environ) or _lookup(KEY_ENV_NAMES, dotenv) or "a flag"
         write(f"API key: set (from {key_from})\n")

@@ -4,9 +4,10 @@ A `Demand` per followed interaction records until when a caller waits on it (`ge
 streamed progress), plus a short linger so the gaps between one caller's successive waits do not flip the
 mode. While it is wanted the watcher holds an event stream from the stored cursor; the stream's cancel scope
 ends when the demand runs out and is pushed further by every new wait. Unwanted, the watcher polls with a
-cheap `get` (`POLL_FIRST` growing to `POLL_MAX` seconds), all polls of a process paced by one `Pacer`
-(at most `POLLS_PER_SECOND`), and a new waiter wakes the poller at once: here through `Demand.want`, on
-another replica through `Store.want` (PostgreSQL notifies the follower's `sleep_unless_wanted`).
+cheap `get` (`Polling`: the first after `first` seconds, each next one `GROWTH` times later, at most `most`),
+all polls of a process paced by one `Pacer` (at most `per_second`), and a new waiter wakes the poller at once:
+here through `Demand.want`, on another replica through `Store.want` (PostgreSQL notifies the follower's
+`sleep_unless_wanted`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,22 @@ import anyio
 from gemini_mcp.store.port import InteractionRecord, Store, now
 
 LINGER = 5.0  # seconds a stream stays open after the last wait ended
-POLL_FIRST = 10.0  # seconds before the first poll of an interaction nobody waits on
-POLL_MAX = 60.0
-POLL_GROWTH = 1.5
-POLLS_PER_SECOND = 5.0  # per process: with 2,000 unwatched runs each is polled about every 400 s
+GROWTH = 1.5
+
+
+@dataclass(frozen=True)
+class Polling:
+    """How a run nobody waits on is polled (settings `poll_seconds`, `polls_per_second`)."""
+
+    first: float = 10.0  # seconds before the first poll of an interaction nobody waits on
+    per_second: float = 3.0  # per process: with 2,000 unwatched runs each is polled about every 11 min
+
+    @property
+    def most(self) -> float:
+        return self.first * 6
+
+    def next(self, delay: float) -> float:
+        return min(delay * GROWTH, self.most)
 
 
 @dataclass
@@ -59,7 +72,7 @@ class Demand:
 class Pacer:
     """Spaces out this process's polls: at most `per_second`, whatever the number of runs (rate limits)."""
 
-    per_second: float = POLLS_PER_SECOND
+    per_second: float
     _next: float = -math.inf
 
     async def turn(self) -> None:
@@ -67,10 +80,6 @@ class Pacer:
         slot = max(now, self._next)
         self._next = slot + 1 / self.per_second
         await anyio.sleep(slot - now)
-
-
-def next_poll(delay: float) -> float:
-    return min(delay * POLL_GROWTH, POLL_MAX)
 
 
 async def sleep_unless_wanted(store: Store, record: InteractionRecord, demand: Demand, delay: float) -> None:

@@ -9,6 +9,7 @@ import anyio
 
 from gemini_mcp import errors
 from gemini_mcp.core import recorded, shaping
+from gemini_mcp.core.followed import thought_summaries
 from gemini_mcp.core.listings import InteractionList, InteractionSummary
 from gemini_mcp.core.results import (
     CancelResult,
@@ -17,7 +18,7 @@ from gemini_mcp.core.results import (
     iso,
 )
 from gemini_mcp.core.spend import Spend
-from gemini_mcp.core.watcher import Watcher, thought_summaries
+from gemini_mcp.core.watcher import Watcher
 from gemini_mcp.gemini.port import RUNNING_STATUSES, GeminiBackend
 from gemini_mcp.store.port import InteractionRecord, Store, now
 

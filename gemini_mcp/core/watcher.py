@@ -27,9 +27,9 @@ import anyio
 from anyio.abc import TaskGroup
 
 from gemini_mcp import errors
-from gemini_mcp.core.demand import LINGER, POLL_FIRST, POLL_MAX, Demand, Pacer, next_poll, sleep_unless_wanted
+from gemini_mcp.core import followed
+from gemini_mcp.core.demand import LINGER, Demand, Pacer, Polling, sleep_unless_wanted
 from gemini_mcp.core.spend import Spend
-from gemini_mcp.gemini.jsonwalk import as_dict, as_list
 from gemini_mcp.gemini.port import RUNNING_STATUSES as _RUNNING
 from gemini_mcp.gemini.port import GeminiBackend, InteractionData, StreamEvent
 from gemini_mcp.store import leases
@@ -61,6 +61,7 @@ class Watcher:
         *,
         lease_ttl: float = leases.LEASE_TTL,
         poll_unwatched: bool = True,
+        polling: Polling = Polling(),  # noqa: B008 - frozen
     ) -> None:
         """`spend` bills an interaction when it ends, in the write that stores its final state;
         `poll_unwatched`: poll a run nobody waits on instead of holding its stream (`demand.py`)."""
@@ -69,7 +70,8 @@ class Watcher:
         self.spend = spend
         self.lease_ttl = lease_ttl
         self.poll_unwatched = poll_unwatched
-        self._pacer = Pacer()
+        self.polling = polling
+        self._pacer = Pacer(polling.per_second)
         self._tracked: dict[str, _Tracked] = {}
         self._task_group: TaskGroup | None = None
         self._renewing = False
@@ -169,7 +171,7 @@ class Watcher:
         event.set()
 
     async def _follow(self, record: InteractionRecord, tracked: _Tracked) -> None:
-        backoff, poll_delay = MIN_BACKOFF, POLL_FIRST
+        backoff, poll_delay = MIN_BACKOFF, self.polling.first
         held = False
         try:
             while record.status in _RUNNING:
@@ -187,7 +189,7 @@ class Watcher:
                     with tracked.demand.stream_scope() if self.poll_unwatched else anyio.CancelScope() as scope:
                         dropped = await self._stream_once(record, tracked)
                     if scope.cancelled_caught or dropped:
-                        poll_delay = POLL_FIRST
+                        poll_delay = self.polling.first
                         continue  # nobody waits any more (poll), or it dropped after new events (resume now)
                 except errors.NotFoundError as err:
                     await self._forgotten(record, tracked, err)
@@ -230,13 +232,13 @@ class Watcher:
             await self._forgotten(record, tracked, err)
             return delay
         except errors.RateLimitedError:
-            return POLL_MAX
+            return self.polling.most
         except errors.GeminiMcpError as err:
             logger.info("Polling %s failed: %s", record.id, err)
-            return next_poll(delay)
-        if data.status != record.status or len(data.steps) != len(record.steps):
+            return self.polling.next(delay)
+        if followed.changed_since(record, data):
             await self._apply_final(record, data, tracked)
-        return next_poll(delay)
+        return self.polling.next(delay)
 
     async def _observe(self, record: InteractionRecord, tracked: _Tracked) -> InteractionRecord:
         """Follow through the store while another process holds the lease (it may die: then we take over)."""
@@ -266,45 +268,15 @@ class Watcher:
         return False
 
     async def _forgotten(self, record: InteractionRecord, tracked: _Tracked, err: errors.NotFoundError) -> None:
-        record.status = "failed"
-        record.error = f"Interaction {record.id} no longer exists on Gemini ({err}). {errors.RETENTION_HINT}"
+        followed.forget(record, err)
         await self._save(record, tracked)
 
     async def _apply_event(self, record: InteractionRecord, event: StreamEvent, tracked: _Tracked) -> None:
-        first_cursor = record.event_cursor is None and bool(event.event_id)
-        if event.event_id:
-            record.event_cursor = event.event_id
-        changed = False
-        if event.thought and event.thought.strip() not in record.progress:  # not already seen by a poll
-            record.progress.append(event.thought.strip())
-            changed = True
-        if event.status and event.status != record.status:
-            record.status = event.status
-            changed = True
-        if event.error is not None:
-            record.error = event.error.message
-            changed = True
-        # A cursor-only event (step start/stop, thought signature, repeated status) is stored with the next
-        # change: replaying such events after a restart changes nothing, and a read plus a write for each of
-        # them was most of the CPU a server following many research jobs used.
-        if changed or first_cursor:
+        if followed.apply_event(record, event):
             await self._save(record, tracked)
 
     async def _apply_final(self, record: InteractionRecord, data: InteractionData, tracked: _Tracked) -> None:
-        record.status = data.status
-        if data.text:
-            record.output_text = data.text
-        if data.usage:
-            record.usage = data.usage
-        if data.steps:
-            record.steps = data.steps
-            summaries = thought_summaries(data.steps)
-            if summaries:
-                record.progress = summaries  # authoritative: also covers events missed while polling
-        if data.errors:
-            record.error = "; ".join(data.errors)
-        elif data.status == "completed":
-            record.error = None  # an in-stream error the job survived (the stream was resumed) is not its error
+        followed.apply_final(record, data)
         await self._save(record, tracked)
 
     async def _save(self, record: InteractionRecord, tracked: _Tracked) -> None:
@@ -318,14 +290,3 @@ class Watcher:
             charge = self.spend.bill(record) if self.spend is not None and not running else None
             await self.store.save_interaction(record, charge)
         self._signal(tracked)
-
-
-def thought_summaries(steps: list[dict[str, Any]]) -> list[str]:
-    """The text of every thought summary in an interaction's steps, in order."""
-    out: list[str] = []
-    for step in steps:
-        if step.get("type") == "thought":
-            for part in map(as_dict, as_list(step.get("summary"))):
-                if part.get("type") == "text" and str(part.get("text", "")).strip():
-                    out.append(str(part["text"]).strip())
-    return out

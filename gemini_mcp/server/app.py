@@ -13,6 +13,7 @@ from mcp.server import MCPServer
 from gemini_mcp import __version__
 from gemini_mcp.config import Settings
 from gemini_mcp.core.conversations import Conversations
+from gemini_mcp.core.demand import Polling
 from gemini_mcp.core.interactions import Interactions
 from gemini_mcp.core.models import Models
 from gemini_mcp.core.paths import protect
@@ -85,7 +86,8 @@ async def _serving(
 ) -> AsyncGenerator[AppState]:
     """The lifespan's body on an open store: the watcher, warm-up and model refresh in one task group."""
     the_backend: GeminiBackend = backend if backend is not None else GenAIBackend(settings)
-    watcher = Watcher(the_store, the_backend, spend, lease_ttl=settings.lease_ttl)
+    polling = Polling(first=settings.poll_seconds, per_second=settings.polls_per_second)
+    watcher = Watcher(the_store, the_backend, spend, lease_ttl=settings.lease_ttl, polling=polling)
     models = Models(settings, the_store, the_backend)
     for warning in models.startup_warnings():
         logger.warning("%s", warning)

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from gemini_mcp.store.tasks import TaskStore
 
+ADOPT_AFTER = 5.0  # seconds: `claim_unfollowed` skips a lease-less row saved more recently than this
 PROGRESS_KEEP = 50  # progress lines kept per interaction (the newest)
 RUNNING_STATUSES = ("in_progress", "queued", "idle", "requires_continuation")
 
@@ -148,8 +149,9 @@ class Store(Protocol):
         ...
 
     async def claim_unfollowed(self, holder: str, ttl: float, limit: int) -> list[InteractionRecord]:
-        """Lease up to `limit` running agent interactions nobody holds a live lease on (oldest first) to `holder`,
-        skipping rows another replica is claiming at this moment; the records now leased."""
+        """Lease up to `limit` running interactions nobody holds a live lease on (oldest first) to `holder`,
+        skipping rows another replica is claiming at this moment; the records now leased. A row saved in the
+        last `ADOPT_AFTER` seconds without a lease is left alone: its writer is taking the lease right now."""
         ...
 
     async def lease_holder(self, interaction_id: str) -> str | None: ...

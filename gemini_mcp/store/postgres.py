@@ -18,6 +18,7 @@ from gemini_mcp.errors import StoreBusyError, StoreError, StoreSchemaError
 from gemini_mcp.store import rows
 from gemini_mcp.store.migrations import SCHEMA_VERSION, pending
 from gemini_mcp.store.pgkeys import Conn, PgCacheAndKeys
+from gemini_mcp.store.pgleases import CHANNEL, PgLeases
 from gemini_mcp.store.port import RUNNING_STATUSES, Charge, Conversation, InteractionRecord
 from gemini_mcp.store.postgres_tasks import PostgresTaskStore
 from gemini_mcp.store.urls import mask_url
@@ -27,9 +28,7 @@ logger = logging.getLogger(__name__)
 
 POOL_TIMEOUT = 10.0  # seconds a call waits for a free pooled connection before StoreBusyError
 POOL_MAX = 10
-CHANNEL = "gemini_mcp_interactions"  # NOTIFY channel: the payload is the id of an interaction just saved
 MIGRATION_LOCK = 7_211_050_315  # advisory lock key: replicas starting together migrate once
-_DB_NOW = "EXTRACT(EPOCH FROM clock_timestamp())::double precision"  # lease expiry by the database's clock
 
 _SAVE_CONVERSATION = rows.SAVE_CONVERSATION.replace("?", "%s")
 _SAVE_INTERACTION = rows.SAVE_INTERACTION.replace("?", "%s")
@@ -37,7 +36,7 @@ _SAVE_CHARGE = rows.SAVE_CHARGE.replace("?", "%s")
 _SELECT_CHARGES = rows.SELECT_CHARGES.replace("?", "%s")
 
 
-class PostgresStore(PgCacheAndKeys):
+class PostgresStore(PgCacheAndKeys, PgLeases):
     """`Store` over PostgreSQL (`GEMINI_MCP_DATABASE_URL=postgresql://...`), shared by every replica.
 
     Calls borrow a connection from an `AsyncConnectionPool` (autocommit; multi-statement writes in one
@@ -96,10 +95,6 @@ class PostgresStore(PgCacheAndKeys):
     async def _all(self, sql: LiteralString, args: tuple[Any, ...] | list[Any]) -> list[DictRow]:
         async with self._conn() as conn:
             return await (await conn.execute(sql, args)).fetchall()
-
-    async def _run(self, sql: LiteralString, args: tuple[Any, ...]) -> int:
-        async with self._conn() as conn:
-            return (await conn.execute(sql, args)).rowcount
 
     async def _migrate(self) -> None:
         async with self._conn() as conn, conn.transaction():
@@ -258,42 +253,6 @@ class PostgresStore(PgCacheAndKeys):
             self._listening = False
             with anyio.CancelScope(shield=True):
                 await conn.close()
-
-    # -- watcher leases (expiry by the database clock, so replicas on skewed machines agree)
-
-    async def claim(self, interaction_id: str, holder: str, ttl: float, *, steal_from: str | None = None) -> bool:
-        sql: LiteralString = (
-            f"UPDATE interactions SET lease_owner = %s, lease_expires = {_DB_NOW} + %s WHERE id = %s"
-            f" AND (lease_owner IS NULL OR lease_owner = %s OR lease_owner = %s OR lease_expires < {_DB_NOW})"
-        )
-        return await self._run(sql, (holder, ttl, interaction_id, holder, steal_from)) > 0
-
-    async def claim_unfollowed(self, holder: str, ttl: float, limit: int) -> list[InteractionRecord]:
-        sql: LiteralString = (
-            f"UPDATE interactions SET lease_owner = %s, lease_expires = {_DB_NOW} + %s WHERE id IN ("
-            "SELECT id FROM interactions WHERE status = ANY(%s)"
-            f" AND (lease_owner IS NULL OR lease_expires < {_DB_NOW}) ORDER BY created LIMIT %s"
-            " FOR UPDATE SKIP LOCKED) RETURNING *"
-        )
-        found = await self._all(sql, (holder, ttl, list(RUNNING_STATUSES), limit))
-        return sorted((rows.interaction(row) for row in found), key=lambda r: r.created)
-
-    async def lease_holder(self, interaction_id: str) -> str | None:
-        sql: LiteralString = f"SELECT lease_owner FROM interactions WHERE id = %s AND lease_expires >= {_DB_NOW}"
-        row = await self._one(sql, (interaction_id,))
-        return row["lease_owner"] if row else None
-
-    async def renew_leases(self, holder: str, ttl: float) -> int:
-        sql: LiteralString = f"UPDATE interactions SET lease_expires = {_DB_NOW} + %s WHERE lease_owner = %s"
-        return await self._run(sql, (ttl, holder))
-
-    async def release(self, interaction_id: str, holder: str) -> None:
-        sql: LiteralString = (
-            "UPDATE interactions SET lease_owner = NULL, lease_expires = NULL WHERE id = %s AND lease_owner = %s"
-        )
-        async with self._conn() as conn, conn.transaction():
-            if (await conn.execute(sql, (interaction_id, holder))).rowcount:
-                await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, interaction_id))  # observers take over now
 
     async def close(self) -> None:
         with anyio.CancelScope(shield=True):

@@ -16,7 +16,7 @@ from gemini_mcp.errors import StoreBusyError, StoreError, StoreSchemaError
 from gemini_mcp.store import rows
 from gemini_mcp.store.keys import CacheAndKeys
 from gemini_mcp.store.migrations import SCHEMA_VERSION, pending
-from gemini_mcp.store.port import RUNNING_STATUSES, Charge, Conversation, InteractionRecord, now
+from gemini_mcp.store.port import ADOPT_AFTER, RUNNING_STATUSES, Charge, Conversation, InteractionRecord, now
 from gemini_mcp.store.sqlite_tasks import SQLiteTaskStore
 
 T = TypeVar("T")
@@ -186,10 +186,10 @@ class SQLiteStore(CacheAndKeys):
         sql = (
             "UPDATE interactions SET lease_owner = ?, lease_expires = ? WHERE id IN ("
             "SELECT id FROM interactions WHERE status IN (?, ?, ?, ?)"
-            " AND (lease_owner IS NULL OR lease_expires < ?) ORDER BY created LIMIT ?) RETURNING *"
+            " AND ((lease_owner IS NULL AND updated < ?) OR lease_expires < ?) ORDER BY created LIMIT ?) RETURNING *"
         )
         stamp = now()
-        args = (holder, stamp + ttl, *RUNNING_STATUSES, stamp, limit)
+        args = (holder, stamp + ttl, *RUNNING_STATUSES, stamp - ADOPT_AFTER, stamp, limit)
         found = await self._write(lambda db: db.execute(sql, args).fetchall())
         return sorted((rows.interaction(row) for row in found), key=lambda r: r.created)
 

@@ -53,12 +53,16 @@ class Replicas:
 
     async def _run(self, replica: Replica, *, task_status: TaskStatus[ServerProcess]) -> None:
         try:
-            async with http_server_process(replica.data_dir, self.env, graceful=True) as server:
+            async with http_server_process(replica.data_dir, self.env_of(replica), graceful=True) as server:
                 task_status.started(server)
                 await replica.stop_requested.wait()
             replica.stopped_logs.append(server.output)
         finally:
             replica.stopped.set()
+
+    def env_of(self, replica: Replica) -> dict[str, str]:
+        """Each replica sends its own API key, so the emulator's request log tells which replica asked."""
+        return {**self.env, "GEMINI_API_KEY": key_of(replica)}
 
     async def stop(self, replica: Replica) -> None:
         """SIGTERM and wait for it to exit: in-flight requests finish, leases are released."""
@@ -99,6 +103,11 @@ class Replicas:
 
     def log(self) -> str:
         return "\n".join(f"--- {r.name}\n{r.server.output if r.server else '(down)'}" for r in self.members)
+
+
+def key_of(replica: Replica) -> str:
+    """The API key `replica` sends (the emulator records it in `x-goog-api-key`)."""
+    return f"test-key-{replica.name}"
 
 
 def _refused(exc: BaseException) -> bool:

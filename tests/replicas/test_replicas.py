@@ -1,8 +1,9 @@
 """Replicas share everything: 2-3 real server processes on one PostgreSQL database and one emulator.
 
 A conversation hops replicas; concurrent turns on two replicas chain; a research run followed by a replica
-that is SIGKILLed is taken over by another within the lease TTL, one open stream at a time; a rolling
-restart during 50 running runs and a stream of chat turns loses nothing.
+that is SIGKILLed is taken over by another within the lease TTL, one open stream at a time, and runs nobody
+waits on are polled by one replica at a time; a rolling restart during 50 running runs and a stream of chat
+turns loses nothing. Each replica sends its own API key, so the emulator's log says who asked.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 from gemini_mcp.emulator.server import Emulator
 from tests.harness.clients import creates
-from tests.harness.replicas import Replicas, running_replicas
+from tests.harness.replicas import Replicas, key_of, running_replicas
 
 pytestmark = pytest.mark.slow
 
@@ -121,6 +122,53 @@ async def test_a_run_followed_by_a_killed_replica_is_taken_over_within_the_lease
     (final,) = finals
     assert final["status"] == "completed" and final["text"]
     assert len(final["progress"]) >= 2
+
+
+def pollers_of(emulator: Emulator, interaction_id: str) -> list[str]:
+    """Which replica (by its API key) sent each plain `get` (a poll) of the interaction, in order."""
+    return [
+        r.headers.get("x-goog-api-key", "?")
+        for r in emulator.requests
+        if r.method == "GET" and r.path.endswith(f"/interactions/{interaction_id}") and r.query.get("stream") != "true"
+    ]
+
+
+async def test_runs_nobody_waits_on_are_polled_by_one_replica_at_a_time_and_taken_over_after_a_kill(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    config = EmulatorConfig(research_seconds=12.0, research_steps=6)
+    polling = {"GEMINI_MCP_LEASE_TTL": str(LEASE_TTL), "GEMINI_MCP_POLL_SECONDS": "0.5"}
+    async with (
+        running_emulator(config) as emu,
+        running_replicas(tmp_path, emu.base_url, postgres_url, 3, **polling) as replicas,
+    ):
+        a = replicas.members[0]
+        runs = [
+            (await replicas.ok("start_deep_research", {"query": f"Topic {n}"}, on=a))["interaction_id"]
+            for n in range(4)
+        ]
+        with anyio.fail_after(90):
+            while not all(pollers_of(emu, iid) for iid in runs):  # A follows them: it polls each one
+                await anyio.sleep(0.1)
+            await replicas.kill(a)
+            finals = [await done_without_waiting(replicas, iid) for iid in runs]
+    assert [f["status"] for f in finals] == ["completed"] * 4, replicas.log()
+    takers: set[str] = set()
+    for iid in runs:
+        assert not streams_of(emu, iid)  # nobody waited: no replica held a stream, only polls
+        keys = pollers_of(emu, iid)
+        turns = [key for n, key in enumerate(keys) if n == 0 or keys[n - 1] != key]
+        # one poller at a time: A until it died, then one other replica to the end (never back and forth)
+        assert len(turns) == 2 and turns[0] == key_of(a) and turns[1] != key_of(a), keys
+        takers.add(turns[1])
+    assert takers <= {key_of(r) for r in replicas.members[1:]}
+
+
+async def done_without_waiting(replicas: Replicas, iid: str) -> dict[str, Any]:
+    """Read the run (wait_seconds=0: a waiting caller would make its follower stream it) until it is done."""
+    while not (final := await replicas.ok("get_interaction", {"interaction_id": iid}))["done"]:
+        await anyio.sleep(0.3)
+    return final
 
 
 async def test_a_rolling_restart_during_50_runs_and_chat_turns_loses_nothing(tmp_path: Path, postgres_url: str) -> None:

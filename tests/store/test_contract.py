@@ -8,7 +8,7 @@ import anyio
 import pytest
 
 from gemini_mcp.errors import StoreError
-from gemini_mcp.store.port import PROGRESS_KEEP, Conversation, InteractionRecord, Store
+from gemini_mcp.store.port import PROGRESS_KEEP, Conversation, InteractionRecord, Store, now
 from gemini_mcp.store.postgres import PostgresStore
 from gemini_mcp.store.tasks import TaskRecord
 
@@ -259,6 +259,10 @@ async def test_claim_unfollowed_leases_running_interactions_without_a_live_lease
     assert [r.id for r in claimed] == ["v1_1", "v1_2", "v1_m"]
     assert [await store.lease_holder(i) for i in ("v1_0", "v1_1", "v1_2", "v1_m")] == ["p1", "p2", "p2", "p2"]
     assert await store.claim_unfollowed("p3", 60, limit=10) == []
+    await store.save_interaction(
+        InteractionRecord(id="v1_new", owner="bob", kind="agent", status="queued", updated=now())
+    )
+    assert await store.claim_unfollowed("p3", 60, limit=10) == []  # just saved: its writer takes the lease now
     await store.release("v1_2", "p2")
     assert [r.id for r in await store.claim_unfollowed("p3", 60, limit=1)] == ["v1_2"]
 
