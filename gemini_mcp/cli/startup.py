@@ -12,6 +12,7 @@ from gemini_mcp import __version__
 from gemini_mcp.config import Settings
 from gemini_mcp.core.roots import describe
 from gemini_mcp.server.roots import client_roots_apply
+from gemini_mcp.store.opening import describe_store
 
 KEY_ENV_NAMES = ("GEMINI_MCP_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY")  # the order Settings reads them
 TTY_HINT = (
@@ -60,9 +61,10 @@ def backend(settings: Settings, emulator_url: str | None) -> str:
 def startup_line(settings: Settings, *, transport: str, emulator_url: str | None) -> str:
     """The whole line; `transport` is e.g. "stdio" or "Streamable HTTP at http://127.0.0.1:8000/mcp"."""
     files = describe(settings.file_roots, client_roots_apply=client_roots_apply(settings))
+    shared = f"; store: {describe_store(settings)}" if settings.database_url is not None else ""  # password masked
     return (
         f"gemini-mcp {__version__}: Serving MCP over {transport}; backend: {backend(settings, emulator_url)}; "
-        f"data: {settings.data_dir}; files: {files}"
+        f"data: {settings.data_dir}{shared}; files: {files}"
     )
 
 

@@ -67,6 +67,13 @@ def test_start_up_line_on_gemini_names_the_key_variable_and_masks_the_key(tmp_pa
     assert f"files: from the client's roots, within {tmp_path.resolve()} (GEMINI_MCP_FILE_ROOTS)" in line
 
 
+def test_start_up_line_names_a_postgresql_store_without_its_password(tmp_path: Path, postgres_url: str) -> None:
+    url = postgres_url.replace("postgresql://postgres@", "postgresql://postgres:pw-s3cret-9@")  # trust auth: ignored
+    line = startup_line(tmp_path, env(GEMINI_MCP_DATABASE_URL=url), "--emulator")
+    assert f"store: PostgreSQL at {url.replace('pw-s3cret-9', '***')};" in line
+    assert "pw-s3cret-9" not in line
+
+
 def test_start_up_line_says_when_the_key_is_a_placeholder_or_missing(tmp_path: Path) -> None:
     line = startup_line(tmp_path, env(GEMINI_API_KEY="${GEMINI_API_KEY}"))
     assert "key from GEMINI_API_KEY looks like a placeholder (it is an unexpanded ${...} variable)" in line
