@@ -193,17 +193,9 @@ class PostgresStore(PgCacheAndKeys, PgLeases):
     async def list_interactions(
         self, owner: str, *, status: str | None, limit: int, conversation_id: str | None = None
     ) -> list[InteractionRecord]:
-        sql: LiteralString = "SELECT * FROM interactions WHERE owner = %s"
-        args: list[Any] = [owner]
-        if status is not None:
-            sql += " AND status = %s"
-            args.append(status)
-        if conversation_id is not None:
-            sql += " AND conversation_id = %s"
-            args.append(conversation_id)
-        sql += " ORDER BY updated DESC LIMIT %s"
-        args.append(limit)
-        return [rows.interaction(row) for row in await self._all(sql, args)]
+        sql, args = rows.select_interactions(owner, status, conversation_id, limit)
+        found = await self._all(sql.replace("?", "%s"), args)  # pyright: ignore[reportArgumentType]
+        return [rows.interaction(row) for row in found]
 
     async def running_interactions(self) -> list[InteractionRecord]:
         sql: LiteralString = "SELECT * FROM interactions WHERE status = ANY(%s) ORDER BY created"

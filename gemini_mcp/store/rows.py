@@ -45,6 +45,21 @@ class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
+def select_interactions(
+    owner: str, status: str | None, conversation_id: str | None, limit: int
+) -> tuple[str, list[Any]]:
+    """The owner's interactions, newest first, optionally of one status and one conversation: (sql, args)."""
+    sql = "SELECT * FROM interactions WHERE owner = ?"
+    args: list[Any] = [owner]
+    if status is not None:
+        sql += " AND status = ?"
+        args.append(status)
+    if conversation_id is not None:
+        sql += " AND conversation_id = ?"
+        args.append(conversation_id)
+    return f"{sql} ORDER BY updated DESC LIMIT ?", [*args, limit]
+
+
 def conversation_values(c: Conversation) -> tuple[Any, ...]:
     return (c.id, c.owner, c.title, c.last_interaction_id, c.turns, json.dumps(c.config), c.created, c.updated)
 

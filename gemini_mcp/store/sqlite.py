@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import anyio
 import anyio.to_thread
@@ -129,16 +129,7 @@ class SQLiteStore(CacheAndKeys):
     async def list_interactions(
         self, owner: str, *, status: str | None, limit: int, conversation_id: str | None = None
     ) -> list[InteractionRecord]:
-        sql = "SELECT * FROM interactions WHERE owner = ?"
-        args: list[Any] = [owner]
-        if status is not None:
-            sql += " AND status = ?"
-            args.append(status)
-        if conversation_id is not None:
-            sql += " AND conversation_id = ?"
-            args.append(conversation_id)
-        sql += " ORDER BY updated DESC LIMIT ?"
-        args.append(limit)
+        sql, args = rows.select_interactions(owner, status, conversation_id, limit)
         found = await self._read(lambda db: db.execute(sql, args).fetchall())
         return [rows.interaction(row) for row in found]
 
