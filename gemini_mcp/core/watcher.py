@@ -8,8 +8,8 @@ On start-up it resumes every interaction the store says is still running. Nothin
 loop iteration either consumed events or slept its backoff. A lease in the store (`leases.py`) makes
 one process the follower of each interaction when several share the database; the others watch the
 store (`Store.wait_interaction_change`: LISTEN/NOTIFY on PostgreSQL) and take over when the holder dies,
-stops renewing (one `renew_leases` per third of the TTL covers all its leases) or shuts down (it releases);
-every replica also adopts, each lease round, running interactions whose lease expired (`claim_unfollowed`).
+stops renewing or shuts down (it releases); `upkeep.py` renews all of a process's leases in one statement,
+hears waits recorded by other processes, and adopts running interactions whose lease expired.
 
 Waiters (`get_interaction(wait_seconds>0)`) block on an `anyio.Event` that is set on every change. With
 `poll_unwatched` (the default) a run is streamed only while someone waits on it; otherwise it is polled with
@@ -30,6 +30,7 @@ from gemini_mcp import errors
 from gemini_mcp.core import followed
 from gemini_mcp.core.demand import LINGER, Demand, Pacer, Polling, sleep_unless_wanted
 from gemini_mcp.core.spend import Spend
+from gemini_mcp.core.upkeep import Upkeep
 from gemini_mcp.gemini.port import RUNNING_STATUSES as _RUNNING
 from gemini_mcp.gemini.port import GeminiBackend, InteractionData, StreamEvent
 from gemini_mcp.store import leases
@@ -39,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 MIN_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
-ADOPT_BATCH = 100  # unfollowed interactions adopted per lease round
 OBSERVE_EVERY = 2.0  # seconds between store reads while another process holds an interaction's lease
 
 
@@ -74,9 +74,8 @@ class Watcher:
         self._pacer = Pacer(polling.per_second)
         self._tracked: dict[str, _Tracked] = {}
         self._task_group: TaskGroup | None = None
-        self._renewing = False
-        self._idle = anyio.Event()
         self.holder = leases.new_holder()
+        self._upkeep = Upkeep(store, self.holder, lease_ttl, lambda: {i: t.demand for i, t in self._tracked.items()})
 
     async def run(self, task_group: TaskGroup) -> None:
         """Attach to the lifespan task group and resume everything still running."""
@@ -85,32 +84,10 @@ class Watcher:
             logger.info("Resuming interaction %s (%s) from event %s", record.id, record.status, record.event_cursor)
             self.follow(record)
 
-    async def _renew_leases(self) -> None:
-        """While this process follows anything: renew all its leases in one statement per third of the TTL."""
-        while self._tracked:
-            with anyio.move_on_after(self.lease_ttl / 3):
-                await self._idle.wait()  # set when the last followed interaction ends: stop at once
-            if not self._tracked:
-                break
-            try:
-                await self.store.renew_leases(self.holder, self.lease_ttl)
-            except errors.StoreError as err:
-                logger.warning("Renewing watcher leases failed: %s", err)
-        self._renewing = False
-
     async def adopt_forever(self) -> None:
-        """Each lease round, follow running interactions nobody follows (their replica died, its leases expired).
-
-        Runs in the server lifespan's task group beside `run`; tests of the watcher alone may leave it out.
-        """
-        while True:
-            await anyio.sleep(self.lease_ttl / 3)
-            try:
-                for record in await self.store.claim_unfollowed(self.holder, self.lease_ttl, ADOPT_BATCH):
-                    logger.info("Adopting interaction %s from event %s", record.id, record.event_cursor)
-                    self.follow(record)
-            except errors.StoreError as err:
-                logger.warning("Adopting unfollowed interactions failed: %s", err)
+        """Follow running interactions nobody follows (their follower died). Runs in the server lifespan's task
+        group beside `run`; tests of the watcher alone may leave it out."""
+        await self._upkeep.adopt_forever(self.follow)
 
     def follow(self, record: InteractionRecord) -> None:
         if record.id in self._tracked or self._task_group is None:
@@ -118,12 +95,7 @@ class Watcher:
         tracked = _Tracked()
         self._tracked[record.id] = tracked
         self._task_group.start_soon(self._follow, record, tracked, name=f"watch {record.id}")
-        self._keep_renewing()
-
-    def _keep_renewing(self) -> None:
-        if not self._renewing and self._task_group is not None:
-            self._renewing, self._idle = True, anyio.Event()
-            self._task_group.start_soon(self._renew_leases, name="renew watcher leases")
+        self._upkeep.start(self._task_group)
 
     def start_soon(self, fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
         """Run `fn(*args)` in the lifespan task group: work that must outlive the tool call that began it."""
@@ -135,12 +107,13 @@ class Watcher:
         """This process already follows the interaction another way (a turn's own stream, under this holder's
         lease, renewed with the others): `follow` leaves it alone, and waiters are woken by `release`."""
         self._tracked.setdefault(interaction_id, _Tracked(holding=True))
-        self._keep_renewing()
+        if self._task_group is not None:
+            self._upkeep.start(self._task_group)
 
     def release(self, interaction_id: str) -> None:
         tracked = self._tracked.pop(interaction_id, None)
         if not self._tracked:
-            self._idle.set()
+            self._upkeep.idle()
         if tracked is not None:
             self._signal(tracked)
 
@@ -214,7 +187,7 @@ class Watcher:
         finally:
             self._tracked.pop(record.id, None)
             if not self._tracked:
-                self._idle.set()
+                self._upkeep.idle()
             self._signal(tracked)
             if held:
                 with anyio.CancelScope(shield=True):

@@ -60,6 +60,10 @@ class PgLeases:
         row = await self._row(sql, (interaction_id,))
         return row["lease_owner"] if row else None
 
+    async def wanted_by(self, holder: str, at: float) -> dict[str, float]:
+        sql: LiteralString = "SELECT id, wanted_until FROM interactions WHERE lease_owner = %s AND wanted_until > %s"
+        return {row["id"]: row["wanted_until"] for row in await self._rows(sql, (holder, at))}
+
     async def renew_leases(self, holder: str, ttl: float) -> int:
         sql: LiteralString = f"UPDATE interactions SET lease_expires = {_DB_NOW} + %s WHERE lease_owner = %s"
         return await self._rowcount(sql, (ttl, holder))

@@ -189,6 +189,10 @@ class SQLiteStore(CacheAndKeys):
         row = await self._read(lambda db: db.execute(sql, (interaction_id, now())).fetchone())
         return row[0] if row else None
 
+    async def wanted_by(self, holder: str, at: float) -> dict[str, float]:
+        sql = "SELECT id, wanted_until FROM interactions WHERE lease_owner = ? AND wanted_until > ?"
+        return dict(await self._read(lambda db: db.execute(sql, (holder, at)).fetchall()))
+
     async def renew_leases(self, holder: str, ttl: float) -> int:
         sql = "UPDATE interactions SET lease_expires = ? WHERE lease_owner = ?"
         return await self._write(lambda db: db.execute(sql, (now() + ttl, holder)).rowcount)

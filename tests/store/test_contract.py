@@ -302,3 +302,15 @@ async def test_want_records_until_when_someone_waits_and_never_shortens_it(store
     await store.save_interaction(interaction("v1_a", status="in_progress", updated=2.0))
     saved = await store.get_interaction("alice", "v1_a")
     assert saved is not None and saved.wanted_until == 100.0  # a save never overwrites it
+
+
+async def test_wanted_by_lists_the_holders_interactions_someone_still_waits_on(store: Store) -> None:
+    for iid in ("v1_a", "v1_b", "v1_c"):
+        await store.save_interaction(interaction(iid, status="in_progress"))
+    assert await store.claim("v1_a", "p1", 60) and await store.claim("v1_b", "p1", 60)
+    assert await store.claim("v1_c", "p2", 60)
+    await store.want("v1_a", 100.0)
+    await store.want("v1_b", 10.0)  # the wait ended before `at`
+    await store.want("v1_c", 100.0)  # another holder's
+    assert await store.wanted_by("p1", at=50.0) == {"v1_a": 100.0}
+    assert await store.wanted_by("p3", at=0.0) == {}

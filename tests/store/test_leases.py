@@ -1,4 +1,5 @@
-"""Watcher leases: a dead local holder is taken over at once; two watchers on one database stream a job once."""
+"""Watcher leases: a dead local holder is taken over at once; two watchers on one database stream a job once,
+for a caller waiting in the process that does not follow it."""
 
 from __future__ import annotations
 
@@ -60,8 +61,14 @@ async def test_two_watchers_on_one_database_stream_each_job_once(tmp_path: Path)
                 first, second = Watcher(store_a, backend), Watcher(store_b, backend)
                 await first.run(tg)
                 await second.run(tg)
+                while (leased_to := await store_a.lease_holder(created.id)) is None:
+                    await anyio.sleep(0.01)
+                # The caller waits in the process that does NOT follow the job: its wait reaches the follower
+                # through the store (SQLite cannot push: the follower's upkeep reads it), which then streams it.
+                observer = second if leased_to == first.holder else first
                 while first.is_following(created.id) or second.is_following(created.id):
-                    await (first if first.is_following(created.id) else second).wait_changed(created.id, 5)
+                    if not await observer.wait_changed(created.id, 5):
+                        await anyio.sleep(0.05)
         final = await store_b.get_interaction("local", created.id)
         streams = [r for r in emu.requests if r.method == "GET" and r.query.get("stream") == "true"]
         holder = await store_a.lease_holder(created.id)
