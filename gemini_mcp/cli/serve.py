@@ -92,8 +92,27 @@ def serve_http(settings: Settings, emulator_url: str | None) -> None:
     url = f"http://{host}:{port}/mcp"
     logger.info("%s", startup_line(settings, transport=f"Streamable HTTP at {url}", emulator_url=emulator_url))
     logger.info("Try it: %s", INSPECTOR_CLI.format(url=url))
-    config = uvicorn.Config(app, log_level=settings.log_level.lower(), lifespan="on", log_config=None)
+    drain: int | None = None
+    if settings.stateless_http:
+        drain = _finish_calls_in_flight(settings)
+    config = uvicorn.Config(
+        app, log_level=settings.log_level.lower(), lifespan="on", log_config=None, timeout_graceful_shutdown=drain
+    )
     anyio.run(lambda: uvicorn.Server(config).serve(sockets=[sock]))
+
+
+def _finish_calls_in_flight(settings: Settings) -> int:
+    """On SIGTERM, let the tool calls in flight finish; the seconds uvicorn then gives them.
+
+    sse-starlette ends every SSE response the moment uvicorn is told to exit, which cuts a tool call's streamed
+    answer: the client sees a broken response and (behind a load balancer) retries it on another replica, so
+    the turn runs twice. A stateless server's only streams are those of its POSTs, each ending with its call
+    (bounded by `max_wait_seconds`), so they are left to finish: uvicorn waits for them, up to the bound.
+    """
+    from sse_starlette.sse import AppStatus
+
+    AppStatus.disable_automatic_graceful_drain()
+    return int(settings.max_wait_seconds) + 15
 
 
 def run(settings: Settings) -> None:

@@ -1,9 +1,10 @@
 """Replicas: several `gemini-mcp --transport http` processes on one PostgreSQL database and one emulator.
 
 `Replicas` starts, kills (SIGKILL), stops (SIGTERM, graceful) and restarts them (each process lives in a task of
-its own, so they stop in any order), and plays the load balancer: `call` sends one tool call
-to a live replica over a fresh stateless HTTP client, moving on to the next when a replica refuses the
-connection (it is stopping or restarting).
+its own, so they stop in any order). `Balancer` plays the load balancer at the HTTP level, as stateless
+Streamable HTTP allows: every request of an MCP client goes to the next live replica (or to a preferred one
+first), and a refused connection moves on to the next. Nothing else is retried: a request that reached a
+replica is never sent again, so a turn never runs twice.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx2
 from anyio.abc import TaskGroup, TaskStatus
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
-from tests.harness.clients import data, http_client
+from tests.harness.clients import Mode, data
 from tests.harness.processes import ServerProcess, http_server_process
 from tests.harness.settings import server_env
 
-CALL_ATTEMPTS = 6
+BALANCER = "http://balancer.invalid"  # what the client thinks it talks to: `Balancer` rewrites each request
 
 
 @dataclass
@@ -76,30 +80,28 @@ class Replicas:
         replica.server.process.kill()
         await self.stop(replica)
 
-    async def call(self, tool: str, arguments: dict[str, Any], *, on: Replica | None = None) -> CallToolResult:
-        """One tool call on `on`, or on the next live replica in turn (skipping ones that refuse)."""
-        last: Exception | None = None
-        for _ in range(CALL_ATTEMPTS if on is None else 1):
-            replica = on or self._next_live()
-            try:
-                async with http_client(replica.base_url) as client:
-                    return await client.call_tool(tool, arguments)
-            except Exception as exc:  # refused: it is stopping or restarting (a load balancer retries elsewhere)
-                if on is not None or not _refused(exc):
-                    raise
-                last = exc
-        raise AssertionError(f"no replica took the call {tool}: {last!r}")
+    async def call(
+        self, tool: str, arguments: dict[str, Any], *, on: Replica | None = None, mode: Mode = "auto"
+    ) -> CallToolResult:
+        """One tool call by a fresh MCP client through the balancer: its requests go to `on` while it is up,
+        else (or without `on`) to the next live replica in turn."""
+        async with (
+            httpx2.AsyncClient(transport=Balancer(self, on), timeout=httpx2.Timeout(30.0)) as hc,
+            Client(streamable_http_client(f"{BALANCER}/mcp", http_client=hc), mode=mode) as client,
+        ):
+            return await client.call_tool(tool, arguments)
 
-    async def ok(self, tool: str, arguments: dict[str, Any], *, on: Replica | None = None) -> dict[str, Any]:
-        return data(await self.call(tool, arguments, on=on))
+    async def ok(
+        self, tool: str, arguments: dict[str, Any], *, on: Replica | None = None, mode: Mode = "auto"
+    ) -> dict[str, Any]:
+        return data(await self.call(tool, arguments, on=on, mode=mode))
 
-    def _next_live(self) -> Replica:
-        for _ in range(len(self.members)):
-            replica = self.members[self.turn % len(self.members)]
-            self.turn += 1
-            if replica.server is not None:
-                return replica
-        raise AssertionError("no replica is running")
+    def route(self, prefer: Replica | None) -> list[Replica]:
+        """The live replicas in the order a request tries them: `prefer` first, then round robin."""
+        start, self.turn = self.turn, self.turn + 1
+        turn = [self.members[(start + n) % len(self.members)] for n in range(len(self.members))]
+        ordered = ([prefer] if prefer is not None else []) + [r for r in turn if r is not prefer]
+        return [r for r in ordered if r.server is not None]
 
     def log(self) -> str:
         return "\n".join(f"--- {r.name}\n{r.server.output if r.server else '(down)'}" for r in self.members)
@@ -110,18 +112,29 @@ def key_of(replica: Replica) -> str:
     return f"test-key-{replica.name}"
 
 
-def _refused(exc: BaseException) -> bool:
-    """True when the exception (or one inside a group or chain) is a refused or reset connection."""
-    if isinstance(exc, BaseExceptionGroup):
-        return any(_refused(inner) for inner in exc.exceptions)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-    names = {type(exc).__name__}
-    cause = exc.__cause__ or exc.__context__
-    text = str(exc).lower()
-    if any(name in ("ConnectError", "ConnectionRefusedError", "RemoteProtocolError", "ReadError") for name in names):
-        return True
-    if "connect" in text or "refused" in text:
-        return True
-    return cause is not None and _refused(cause)
+class Balancer(httpx2.AsyncBaseTransport):
+    """A load balancer in the client: sends each request to a replica of `route`; on a refused connection (the
+    replica is stopping or down, and nothing was sent) it tries the next."""
+
+    def __init__(self, replicas: Replicas, prefer: Replica | None) -> None:
+        self.replicas = replicas
+        self.prefer = prefer
+        self.inner = httpx2.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        refused: Exception = AssertionError("no replica is running")
+        for replica in self.replicas.route(self.prefer):
+            target = httpx2.URL(replica.base_url)
+            request.url = request.url.copy_with(host=target.host, port=target.port)
+            request.headers["host"] = f"{target.host}:{target.port}"
+            try:
+                return await self.inner.handle_async_request(request)
+            except httpx2.ConnectError as exc:
+                refused = exc
+        raise refused
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 @asynccontextmanager

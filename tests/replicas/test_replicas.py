@@ -55,6 +55,31 @@ async def test_a_conversation_started_on_one_replica_continues_on_another(tmp_pa
     assert seen_on_a["status"] == "completed"
 
 
+async def test_a_replica_stopped_with_sigterm_finishes_the_call_in_flight(tmp_path: Path, postgres_url: str) -> None:
+    async with (
+        running_emulator(EmulatorConfig(model_latency=3.0)) as emu,
+        running_replicas(tmp_path, emu.base_url, postgres_url, 2) as replicas,
+    ):
+        a, _b = replicas.members  # the client's next request (it lists tools to check the answer) goes to B
+        assert a.server is not None
+        answers: list[dict[str, Any]] = []
+
+        async def ask() -> None:
+            # legacy: the era desktop clients speak, whose answer streams as SSE on the POST's response
+            answers.append(await replicas.ok("ask_gemini", {"prompt": "Hi, my name is Phil."}, on=a, mode="legacy"))
+
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(ask)
+                while not creates(emu):  # the turn reached Gemini: it is in flight on the replica
+                    await anyio.sleep(0.02)
+                a.server.process.terminate()  # a rolling restart's SIGTERM, 3 s before the answer
+        await replicas.stop(a)
+    (answer,) = answers  # the call got its answer (a cut stream would have raised, and a client would retry)
+    assert "Phil" in answer["text"]
+    assert len(creates(emu)) == 1
+
+
 async def test_turns_sent_to_two_replicas_at_once_chain_instead_of_forking(tmp_path: Path, postgres_url: str) -> None:
     async with (
         running_emulator(EmulatorConfig(model_latency=1.0)) as emu,
