@@ -11,56 +11,29 @@ figure is the worst delay between the emulator emitting a thought and the client
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import anyio
-
+from bench.busyidle import busy_and_idle
 from bench.common import Sizes, stdio_client, stdio_params, tool_payload
-from bench.fig_research import MB, _spawned  # pyright: ignore[reportPrivateUsage]
-from bench.procs import cpu_seconds, emulator_process, rss_bytes
+from bench.procs import emulator_process
 from bench.report import FigureResult, Row
 from gemini_mcp.emulator import EmulatorConfig, running_emulator
 
 
 async def _load(sizes: Sizes, tmp: Path) -> dict[str, Any]:
     runs, window = sizes.scale_runs, sizes.scale_window
-    research_seconds = window + 600.0
-    with emulator_process(research_seconds=research_seconds, research_steps=4) as emu:
-        cap = {"GEMINI_MCP_MAX_RUNNING_RESEARCH": str(runs)}  # one owner runs all N runs (the default cap is 3)
-        busy_client = stdio_client(stdio_params(tmp / "busy", emu.base_url, **cap))
-        idle_client = stdio_client(stdio_params(tmp / "idle", emu.base_url))
-        async with contextlib.AsyncExitStack() as stack:
-            busy_pid = await _spawned(stack, busy_client)
-            idle_pid = await _spawned(stack, idle_client)
-            for client in (busy_client, idle_client):
-                tool_payload(await client.call_tool("ask_gemini", {"prompt": "warm up"}))
-            busy_rss0, idle_rss0 = rss_bytes(busy_pid), rss_bytes(idle_pid)
-
-            async def start(lane: range) -> None:
-                for i in lane:
-                    tool_payload(await busy_client.call_tool("start_deep_research", {"query": f"Topic {i}"}))
-
-            async with anyio.create_task_group() as tg:
-                for lane in range(8):
-                    tg.start_soon(start, range(lane, runs, 8))
-            await anyio.sleep(sizes.research_settle)
-            t0, busy_cpu0, idle_cpu0 = time.monotonic(), cpu_seconds(busy_pid), cpu_seconds(idle_pid)
-            await anyio.sleep(window)
-            busy_cpu, idle_cpu = cpu_seconds(busy_pid) - busy_cpu0, cpu_seconds(idle_pid) - idle_cpu0
-            elapsed = time.monotonic() - t0
-            busy_growth = (rss_bytes(busy_pid) - busy_rss0) / MB
-            idle_growth = (rss_bytes(idle_pid) - idle_rss0) / MB
+    with emulator_process(research_seconds=window + 600.0, research_steps=4) as emu:
+        s = await busy_and_idle(tmp, emu.base_url, runs, settle=sizes.research_settle, window=window)
     return {
         "runs": runs,
-        "window_s": round(elapsed, 2),
-        "busy_cpu_pct": round(busy_cpu / elapsed * 100, 3),
-        "idle_cpu_pct": round(idle_cpu / elapsed * 100, 3),
-        "busy_rss_growth_mb": round(busy_growth, 2),
-        "idle_rss_growth_mb": round(idle_growth, 2),
+        "window_s": round(s.window_s, 2),
+        "busy_cpu_pct": round(s.busy_pct, 3),
+        "idle_cpu_pct": round(s.idle_pct, 3),
+        "busy_rss_growth_mb": round(s.busy_growth_mb, 2),
+        "idle_rss_growth_mb": round(s.idle_growth_mb, 2),
     }
 
 
