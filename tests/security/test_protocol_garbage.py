@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import IO, Any
 
 import anyio
 import httpx2
@@ -94,17 +97,39 @@ def test_garbage_lines_on_stdio_do_not_stop_the_server(tmp_path: Path) -> None:
         b"[1,2",
         json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}).encode(),
     ]
-    done = subprocess.run(
+    # stdin stays open until the last answer is read: a client closes it to stop the server, after its answers
+    # (closing it at once races the server's shutdown against its answer to tools/list).
+    with subprocess.Popen(
         [sys.executable, "-m", "gemini_mcp"],
-        input=b"\n".join(lines) + b"\n",
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=env,
         cwd=tmp_path,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    replies = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    ) as server:
+        assert server.stdin is not None and server.stdout is not None and server.stderr is not None
+        server.stdin.write(b"\n".join(lines) + b"\n")
+        server.stdin.flush()
+        replies = read_replies_until(server.stdout, reply_id=2, timeout=60)
+        server.stdin.close()
+        server.wait(timeout=30)
+        stderr = server.stderr.read()  # a few lines: the pipe never filled while it ran
     by_id = {r.get("id"): r for r in replies}
     assert by_id[1]["result"]["serverInfo"]["name"] == "gemini-mcp", replies
     assert "ask_gemini" in {t["name"] for t in by_id[2]["result"]["tools"]}, replies
-    assert b"Traceback" not in done.stderr
+    assert b"Traceback" not in stderr
+
+
+def read_replies_until(stdout: IO[bytes], *, reply_id: int, timeout: float) -> list[dict[str, Any]]:
+    """JSON-RPC lines from a server's stdout, up to the reply with `reply_id` (or the timeout, or its end)."""
+    replies: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while (remaining := deadline - time.monotonic()) > 0 and select.select([stdout], [], [], remaining)[0]:
+        line = stdout.readline()
+        if not line:
+            break  # the server exited
+        if line.strip():
+            replies.append(json.loads(line))
+            if replies[-1].get("id") == reply_id:
+                break
+    return replies
