@@ -172,17 +172,20 @@ class PostgresStore(PgCacheAndKeys, PgLeases):
         return rows.interaction(row) if row else None
 
     async def save_interaction(self, record: InteractionRecord, charge: Charge | None = None) -> None:
-        async with self._conn() as conn, conn.transaction():
-            await _save_interaction(conn, record)
-            if charge is not None:
-                await conn.execute(_SAVE_CHARGE, rows.charge_values(charge))  # pyright: ignore[reportArgumentType]
+        await self._save_rows(record, None, charge)
 
     async def record_turn(
         self, interaction: InteractionRecord, conversation: Conversation, charge: Charge | None = None
     ) -> None:
+        await self._save_rows(interaction, conversation, charge)
+
+    async def _save_rows(self, r: InteractionRecord, c: Conversation | None, charge: Charge | None) -> None:
+        """An interaction, with its conversation and ledger row when given, in one transaction."""
         async with self._conn() as conn, conn.transaction():
-            await _save_interaction(conn, interaction)
-            await _save_conversation(conn, conversation)
+            await conn.execute(_SAVE_INTERACTION, rows.interaction_values(r))
+            await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, r.id))  # delivered when the transaction commits
+            if c is not None:
+                await _save_conversation(conn, c)
             if charge is not None:
                 await conn.execute(_SAVE_CHARGE, rows.charge_values(charge))  # pyright: ignore[reportArgumentType]
 
@@ -258,8 +261,3 @@ async def _version(conn: Conn) -> int:
 
 async def _save_conversation(conn: Conn, c: Conversation) -> None:
     await conn.execute(_SAVE_CONVERSATION, rows.conversation_values(c))
-
-
-async def _save_interaction(conn: Conn, r: InteractionRecord) -> None:
-    await conn.execute(_SAVE_INTERACTION, rows.interaction_values(r))
-    await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, r.id))  # delivered when the transaction commits
